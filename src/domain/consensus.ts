@@ -1,0 +1,121 @@
+/**
+ * The consensus for one request (what the original's `commons/scoring.py` meant, without its bugs):
+ * per completion the mean of the miners' scores; per miner the Spearman correlation of its scores with
+ * that consensus, boosted ×1.2 for verified human feedback, mapped into [0, 1], multiplied by the
+ * miner's accuracy once; then a softmax over the request's participants.
+ */
+import type { RankingResult, ScoringMethod } from "./protocol.ts"
+import { scoringMethodPriority } from "./protocol.ts"
+import { softmax } from "./softmax.ts"
+import { spearman } from "./spearman.ts"
+
+/** One miner's stored response to the request. */
+export interface MinerResponse {
+  readonly hotkey: string
+  readonly scoringMethod: ScoringMethod | null
+  /** True only once the validator has checked the miner's MTurk HIT with MTurk itself. */
+  readonly humanVerified: boolean
+  readonly ranks: ReadonlyArray<{ readonly cid: string; readonly score: number }>
+}
+
+/** How one participant fared. */
+export interface MinerScore {
+  readonly hotkey: string
+  readonly spearman: number
+  /** (ρ+1)/2 in [0, 1] after the human-feedback boost, times the miner's accuracy. */
+  readonly reward: number
+  /** The softmax of `reward` over the request's participants; these sum to 1. */
+  readonly score: number
+}
+
+/** The consensus of one request. */
+export interface Consensus {
+  readonly cidToConsensus: Record<string, number>
+  readonly hotkeyToScore: Record<string, number>
+  /** Participants in hotkey order. */
+  readonly miners: ReadonlyArray<MinerScore>
+}
+
+/** Multiplier for a response whose human feedback the validator verified. */
+export const humanFeedbackBoost = 1.2
+
+const clamp01 = (x: number): number => (x > 1 ? 1 : x >= 0 ? x : 0) // NaN → 0
+
+const priority = (method: ScoringMethod | null): number => (method === null ? -1 : scoringMethodPriority[method])
+
+const byHotkey = <A extends { readonly hotkey: string }>(a: A, b: A): number =>
+  a.hotkey < b.hotkey ? -1 : a.hotkey > b.hotkey ? 1 : 0
+
+interface Participant {
+  readonly response: MinerResponse
+  /** cid → score, restricted to the request's cids and finite scores; a later rank for a cid wins. */
+  readonly scores: ReadonlyMap<string, number>
+}
+
+/**
+ * One participant per hotkey, in hotkey order. A response without a usable rank is no participant (so a
+ * pending MTurk response cannot hide a real one); among a hotkey's responses the higher scoring-method
+ * priority wins, and on equal priority the later one.
+ */
+const participants = (cids: ReadonlyArray<string>, responses: ReadonlyArray<MinerResponse>): Array<Participant> => {
+  const known = new Set(cids)
+  const chosen = new Map<string, Participant>()
+  for (const response of responses) {
+    const scores = new Map<string, number>()
+    for (const { cid, score } of response.ranks) if (known.has(cid) && Number.isFinite(score)) scores.set(cid, score)
+    if (scores.size === 0) continue
+    const held = chosen.get(response.hotkey)
+    if (held === undefined || priority(response.scoringMethod) >= priority(held.response.scoringMethod))
+      chosen.set(response.hotkey, { response, scores })
+  }
+  return [...chosen.values()].sort((a, b) => byHotkey(a.response, b.response))
+}
+
+/** The consensus of one request from its completion cids (request order), responses and miners' accuracies in [0, 1]. */
+export const computeConsensus = (input: {
+  readonly cids: ReadonlyArray<string>
+  readonly responses: ReadonlyArray<MinerResponse>
+  readonly accuracy: (hotkey: string) => number
+}): Consensus => {
+  const miners = participants(input.cids, input.responses)
+
+  // Summed in hotkey order, so the floats do not depend on the order responses arrived in.
+  const consensus: Array<readonly [string, number]> = []
+  for (const cid of input.cids) {
+    let sum = 0
+    let count = 0
+    for (const { scores } of miners) {
+      const s = scores.get(cid)
+      if (s !== undefined) {
+        sum += s
+        count++
+      }
+    }
+    if (count > 0) consensus.push([cid, sum / count])
+  }
+  const consensusVector = consensus.map(([, mean]) => mean)
+
+  const rated = miners.map(({ response, scores }) => {
+    // A completion the miner skipped ranks below everything it scored, whatever its scale.
+    const x = consensus.map(([cid]) => scores.get(cid) ?? Number.NEGATIVE_INFINITY)
+    const rho = spearman(x, consensusVector)
+    const boosted = response.scoringMethod === "aws_mturk" && response.humanVerified ? rho * humanFeedbackBoost : rho
+    const reward = clamp01((boosted + 1) / 2) * clamp01(input.accuracy(response.hotkey))
+    return { hotkey: response.hotkey, spearman: rho, reward }
+  })
+  const scores = softmax(rated.map((m) => m.reward))
+  const result = rated.map((m, i) => ({ ...m, score: scores[i] as number }))
+
+  return {
+    cidToConsensus: Object.fromEntries(consensus),
+    hotkeyToScore: Object.fromEntries(result.map((m) => [m.hotkey, m.score])),
+    miners: result
+  }
+}
+
+/** The `RankingResult` synapse body sent back to the participants. */
+export const toRankingResult = (requestId: string, consensus: Consensus): RankingResult => ({
+  request_id: requestId,
+  cid_to_consensus: consensus.cidToConsensus,
+  hotkey_to_score: consensus.hotkeyToScore
+})
