@@ -1,0 +1,114 @@
+/**
+ * The Bittensor synapse envelope on the wire, byte-compatible with the Python SDK (7.2+): body encoding
+ * (Python `json.dumps(model_dump())`), body decoding, body hash, headers and the signed messages.
+ * Nonces, uuids and hotkeys are always taken from headers: `JSON.parse` rounds a 19-digit body nonce.
+ */
+import { Either, ParseResult, Schema } from "effect"
+import { bodyHash } from "./body-hash.ts"
+import { pythonJson } from "./python-json.ts"
+import { Py, type PyFields } from "./python-str.ts"
+import type { SynapseDefinition, WireBody } from "./synapse-definition.ts"
+import type { SynapseEnvelope } from "./synapse-headers.ts"
+import { TERMINAL_FIELDS } from "./terminal-info.ts"
+
+export type { AnySynapseDefinition, SynapseDefinition, WireBody } from "./synapse-definition.ts"
+export {
+  inputObjPlaceholder,
+  parseHeaders,
+  SynapseHeaderError,
+  toHeaders,
+  type ParsedHeaders,
+  type SynapseEnvelope
+} from "./synapse-headers.ts"
+export { emptyTerminal, overlayTerminal, terminal, TERMINAL_FIELDS, type TerminalInfo } from "./terminal-info.ts"
+
+/** The `version_as_int` we claim (SDK 9.12.2): ≥ 7002000 selects wall-clock nonces at every axon. */
+export const SDK_VERSION = 9012002
+
+/** The base `Synapse` fields in dump order, before the subclass fields. */
+const BASE_FIELDS: PyFields = {
+  name: Py.optional(Py.str),
+  timeout: Py.optional(Py.float),
+  total_size: Py.optional(Py.int),
+  header_size: Py.optional(Py.int),
+  dendrite: Py.optional(Py.model(TERMINAL_FIELDS)),
+  axon: Py.optional(Py.model(TERMINAL_FIELDS)),
+  computed_body_hash: Py.optional(Py.str)
+}
+
+/** Encodes a body to its wire form (Redacted secrets become their plain strings, as the peer must hash them). */
+export const encodeBody = <A, I>(definition: SynapseDefinition<A, I>, body: A): Either.Either<WireBody, ParseResult.ParseError> =>
+  Schema.encodeEither(definition.bodySchema)(body) as Either.Either<WireBody, ParseResult.ParseError>
+
+/** Decodes the subclass fields of a parsed JSON body; the error names the offending field. */
+export const decodeBody = <A, I>(definition: SynapseDefinition<A, I>, json: unknown): Either.Either<A, ParseResult.ParseError> =>
+  Schema.decodeUnknownEither(definition.bodySchema, { errors: "first" })(json)
+
+/** The SDK `body_hash` of a wire body. */
+export const wireBodyHash = <A, I>(definition: SynapseDefinition<A, I>, wire: WireBody): string =>
+  bodyHash(definition.fields, definition.requiredHashFields, wire)
+
+/**
+ * The JSON body a Python dendrite or axon sends: `json.dumps(model_dump())` of the whole synapse.
+ * `computed_body_hash` is "" on requests; the real hash travels in the header.
+ */
+export const toJson = <A, I>(
+  definition: SynapseDefinition<A, I>,
+  envelope: SynapseEnvelope,
+  wire: WireBody,
+  computedBodyHash = ""
+): string =>
+  pythonJson(Py.model({ ...BASE_FIELDS, ...definition.fields }), {
+    ...wire,
+    name: definition.name,
+    timeout: envelope.timeout,
+    total_size: 0,
+    header_size: 0,
+    dendrite: envelope.dendrite,
+    axon: envelope.axon,
+    computed_body_hash: computedBodyHash
+  })
+
+/** Parses a JSON body that must be an object. NaN/Infinity tokens (Python's non-JSON) are refused. */
+export const parseJsonObject = (text: string): Either.Either<Record<string, unknown>, string> => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    return Either.left(`body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? Either.right(value as Record<string, unknown>)
+    : Either.left("body must be a JSON object")
+}
+
+/**
+ * Decodes a reply the way the SDK dendrite merges it: every mutable field from the reply, every immutable
+ * field as we sent it (`sent` is our own wire body).
+ */
+export const mergeReply = <A, I>(
+  definition: SynapseDefinition<A, I>,
+  sent: WireBody,
+  reply: Readonly<Record<string, unknown>>
+): Either.Either<A, ParseResult.ParseError> => {
+  const merged: Record<string, unknown> = { ...reply }
+  for (const field of definition.immutableFields) merged[field] = sent[field]
+  return decodeBody(definition, merged)
+}
+
+/** The parts of a dendrite's signed message. */
+export interface DendriteMessageParts {
+  readonly nonce: bigint
+  readonly dendriteHotkey: string
+  readonly axonHotkey: string
+  readonly uuid: string
+  readonly bodyHash: string
+}
+
+/** `{nonce}.{dendrite_hotkey}.{axon_hotkey}.{uuid}.{body_hash}`: what a dendrite signs for each request. */
+export const dendriteMessage = (p: DendriteMessageParts): string =>
+  `${p.nonce}.${p.dendriteHotkey}.${p.axonHotkey}.${p.uuid}.${p.bodyHash}`
+
+/** `{axon_nonce}.{dendrite_hotkey}.{axon_hotkey}.{axon_uuid}`: what an SDK axon signs (nobody verifies it). */
+export const axonMessage = (p: Omit<DendriteMessageParts, "bodyHash">): string =>
+  `${p.nonce}.${p.dendriteHotkey}.${p.axonHotkey}.${p.uuid}`
