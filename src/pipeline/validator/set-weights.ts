@@ -1,0 +1,88 @@
+/**
+ * Every epoch the validator turns its EMA scores into on-chain weights: L1-normalise, the SDK's weight
+ * processing with the subnet's hyperparameters, u16 conversion, then `set_weights` (commit-reveal when the
+ * subnet has it on). A weight setting that cannot happen now (rate limit, nothing to set) is skipped and
+ * said in the logs; chain failures are returned for the caller's retry schedule.
+ */
+import { Data, Effect, Option } from "effect"
+import { blocksUntilWeightsAllowed, uidOf } from "../../domain/metagraph.ts"
+import { WeightsError, weightsForChain } from "../../domain/weights.ts"
+import { Chain } from "../../services/chain.ts"
+import { ValidatorStore } from "../../services/validator-store.ts"
+import { Wallet } from "../../services/wallet.ts"
+import { nowSeconds } from "../clock.ts"
+import { ValidatorSettings } from "./settings.ts"
+
+/** The validator's hotkey is not registered on the subnet, so it cannot set weights. */
+export class ValidatorNotRegistered extends Data.TaggedError("ValidatorNotRegistered")<{
+  readonly hotkey: string
+  readonly netuid: number
+}> {
+  override get message() {
+    return `hotkey ${this.hotkey} is not registered on subnet ${this.netuid}: register it (burned_register) before validating`
+  }
+}
+
+/** The subnet refuses our version key; only the operator can fix it. */
+export class VersionKeyTooLow extends Data.TaggedError("VersionKeyTooLow")<{ readonly ours: number; readonly required: number }> {
+  override get message() {
+    return `--neuron.version_key ${this.ours} is below the subnet's weights version key ${this.required}: upgrade or pass a higher key`
+  }
+}
+
+/** What one attempt did. */
+export type SetWeightsOutcome =
+  | { readonly _tag: "Set"; readonly block: number; readonly uids: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
+  | { readonly _tag: "Skipped"; readonly reason: string }
+
+/** Sets weights from the stored scores, if the chain allows it now. */
+export const setWeights = Effect.fn("Validator.setWeights")(function* () {
+  const chain = yield* Chain
+  const store = yield* ValidatorStore
+  const settings = yield* ValidatorSettings
+  const hotkey = yield* (yield* Wallet).hotkey
+  const [metagraph, hp] = yield* Effect.all([chain.metagraph(settings.netuid), chain.hyperparameters(settings.netuid)])
+  const myUid = uidOf(metagraph, hotkey.ss58Address)
+  if (Option.isNone(myUid)) return yield* new ValidatorNotRegistered({ hotkey: hotkey.ss58Address, netuid: settings.netuid })
+  if (settings.versionKey < hp.weightsVersionKey)
+    return yield* new VersionKeyTooLow({ ours: settings.versionKey, required: hp.weightsVersionKey })
+
+  const me = metagraph.neurons.find((n) => n.uid === myUid.value)!
+  const wait = blocksUntilWeightsAllowed(me.lastUpdate, metagraph.block + 1, hp.weightsRateLimit)
+  if (wait > 0) return { _tag: "Skipped", reason: `weights rate limit: ${wait} more blocks` } satisfies SetWeightsOutcome
+
+  // Scores are kept per uid; a uid whose hotkey changed since was reset by the EMA step.
+  const stored = new Map((yield* store.loadScores).map((s) => [s.uid, s] as const))
+  const uids = metagraph.neurons.map((n) => n.uid)
+  const scores = metagraph.neurons.map((n) => {
+    const s = stored.get(n.uid)
+    return s !== undefined && s.hotkey === n.hotkey ? s.score : 0
+  })
+  if (scores.every((s) => s === 0)) return { _tag: "Skipped", reason: "no scores yet" } satisfies SetWeightsOutcome
+
+  const emit = yield* Effect.try({
+    try: () =>
+      weightsForChain({
+        scores,
+        uids,
+        numNeurons: metagraph.neurons.length,
+        minAllowedWeights: hp.minAllowedWeights,
+        maxWeightsLimitU16: hp.maxWeightsLimit
+      }),
+    catch: (e) => (e instanceof WeightsError ? e : new WeightsError({ pythonType: "ValueError", message: String(e) }))
+  })
+  if (emit.uids.length === 0) return { _tag: "Skipped", reason: "all weights round to zero" } satisfies SetWeightsOutcome
+
+  const landed = yield* chain.setWeights(settings.netuid, hotkey, emit.uids, emit.weights, settings.versionKey)
+  const now = yield* nowSeconds
+  yield* store.recordWeights({ block: landed.block, uids: emit.uids, weights: emit.weights, versionKey: settings.versionKey, at: now })
+  const weightOf = new Map(emit.uids.map((u, i) => [u, emit.weights[i]! / 65535] as const))
+  yield* store.recordScoreSnapshot(
+    now,
+    metagraph.neurons.map((n, i) => ({ uid: n.uid, hotkey: n.hotkey, score: scores[i]!, weight: weightOf.get(n.uid) ?? 0 }))
+  )
+  yield* Effect.logInfo("weights set on chain").pipe(
+    Effect.annotateLogs({ block: landed.block, mode: landed.mode, uids: emit.uids.length })
+  )
+  return { _tag: "Set", block: landed.block, uids: emit.uids, weights: emit.weights } satisfies SetWeightsOutcome
+})
