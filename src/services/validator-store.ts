@@ -1,0 +1,266 @@
+/**
+ * The validator's durable store (port). Every method that changes state is one transaction: a crash
+ * leaves either all of a change or none of it. Times are unix seconds (fractions allowed).
+ */
+import { Context, Data, type Effect, type Option } from "effect"
+import type { ModelConfig, Rank, RankingRequest, RankingResult, ScoringMethod } from "../domain/protocol.ts"
+import type { StoreError } from "./store-error.ts"
+
+export { StoreError } from "./store-error.ts"
+
+/** Where a request came from: the seed stream, a hidden evaluation pair, or the scoring API. */
+export type RequestKind = "seed" | "evaluation" | "api"
+
+/** The human-preferred and the rejected completion of an evaluation request. */
+export interface EvaluationPair {
+  readonly chosenCid: string
+  readonly rejectedCid: string
+}
+
+/** One miner's valid answer to a request, as kept until scoring. */
+export interface StoredResponse {
+  readonly hotkey: string
+  readonly uid: number
+  readonly scoringMethod: ScoringMethod | null
+  readonly modelConfig: ModelConfig | null
+  readonly ranks: ReadonlyArray<Rank>
+  readonly mturkHitId: string | null
+  readonly humanVerified: boolean
+  readonly source: "axon" | "mturk"
+  readonly receivedAt: number
+  /** When the MTurk result replacing this response was verified (only after a merge). */
+  readonly verifiedAt?: number
+}
+
+/** A request and its responses, to persist in one transaction. */
+export interface NewRequest {
+  readonly request: RankingRequest
+  readonly kind: RequestKind
+  readonly evaluation?: EvaluationPair
+  readonly apiKeyId?: string
+  readonly createdAt: number
+  readonly deadlineAt: number
+  /** In the order received; scoring sees them in this order. */
+  readonly responses: ReadonlyArray<StoredResponse>
+}
+
+/** A pending request whose deadline has passed, with everything scoring needs. */
+export interface DueRequest {
+  readonly request: RankingRequest
+  readonly kind: RequestKind
+  readonly evaluation?: EvaluationPair
+  readonly apiKeyId?: string
+  readonly createdAt: number
+  readonly deadlineAt: number
+  readonly responses: ReadonlyArray<StoredResponse>
+}
+
+/** The consensus stored for a scored request. */
+export type StoredResult = RankingResult & { readonly scoredAt: number }
+
+/** A request as stored, pending or scored. */
+export interface StoredRequest extends DueRequest {
+  readonly status: "pending" | "scored"
+  readonly result?: StoredResult
+}
+
+/** One entry of the EMA score vector. */
+export interface ScoreEntry {
+  readonly uid: number
+  readonly hotkey: string
+  readonly score: number
+}
+
+/** Whether a miner ranked a hidden preference pair the human way. */
+export interface AccuracyOutcome {
+  readonly hotkey: string
+  readonly outcome: "correct" | "wrong"
+}
+
+/** Where to send a participant its `RankingResult`. */
+export interface DeliveryTarget {
+  readonly hotkey: string
+  readonly ip: string
+  readonly port: number
+}
+
+/** Everything one scoring of one request changes, committed together. */
+export interface ScoringRecord {
+  readonly requestId: string
+  readonly result: RankingResult
+  /** The whole new EMA vector; it replaces the stored one. */
+  readonly scores: ReadonlyArray<ScoreEntry>
+  readonly accuracyOutcomes: ReadonlyArray<AccuracyOutcome>
+  readonly deliverTo: ReadonlyArray<DeliveryTarget>
+  readonly scoredAt: number
+}
+
+/** A `RankingResult` still to be sent to one participant (outbox row). */
+export interface PendingDelivery {
+  readonly requestId: string
+  readonly hotkey: string
+  readonly ip: string
+  readonly port: number
+  /** Failed attempts so far. */
+  readonly attempts: number
+  readonly result: RankingResult
+}
+
+/** State of one outbox row. */
+export type DeliveryStatus = "pending" | "delivered" | "failed"
+
+/** A verified MTurk result replacing a miner's response. */
+export interface MTurkMerge {
+  readonly requestId: string
+  readonly hotkey: string
+  readonly hitId: string
+  readonly ranks: ReadonlyArray<Rank>
+  readonly verifiedAt: number
+}
+
+/** What `mergeMTurkResponse` did; only "merged" changed anything. */
+export type MergeOutcome =
+  | "merged"
+  | "duplicate"
+  | "already-scored"
+  | "unknown-request"
+  | "not-participant"
+  | "hit-mismatch"
+
+/** A miner's accuracy tally inside the window. */
+export interface AccuracyCount {
+  readonly correct: number
+  readonly answered: number
+}
+
+/** Weights as set on chain. */
+export interface WeightsRecord {
+  readonly block: number
+  readonly uids: ReadonlyArray<number>
+  /** u16 values as sent. */
+  readonly weights: ReadonlyArray<number>
+  readonly versionKey: number
+  readonly at: number
+}
+
+/** One uid in a score snapshot (for the dashboard). */
+export interface ScoreSnapshotRow {
+  readonly uid: number
+  readonly hotkey: string
+  readonly score: number
+  readonly weight: number
+}
+
+/** A snapshot row with its time. */
+export interface ScoreHistoryRow extends ScoreSnapshotRow {
+  readonly at: number
+}
+
+/** A scoring-API key to create; only its hash is stored. */
+export interface NewApiKey {
+  readonly id: string
+  readonly name: string
+  readonly keyHash: string
+  readonly rateLimitPerMinute: number
+  readonly createdAt: number
+}
+
+/** A stored scoring-API key. */
+export interface ApiKey extends NewApiKey {
+  readonly revokedAt?: number
+}
+
+/** A line of the recent-requests list. */
+export interface RecentRequest {
+  readonly requestId: string
+  readonly kind: RequestKind
+  readonly prompt: string
+  readonly nCompletions: number
+  readonly createdAt: number
+  readonly deadlineAt: number
+  readonly status: "pending" | "scored"
+  readonly responseCount: number
+  readonly result?: StoredResult
+}
+
+/** Counts for the dashboard. */
+export interface StoreStats {
+  readonly requests: number
+  readonly pending: number
+  readonly scored: number
+  readonly responses: number
+  readonly deliveriesPending: number
+  /** Size of the database (file pages for SQLite, `pg_database_size` for PostgreSQL). */
+  readonly storeBytes: number
+}
+
+/** `recordScoring` found the request already scored (by this or another process); nothing changed. */
+export class AlreadyScored extends Data.TaggedError("AlreadyScored")<{ readonly requestId: string }> {}
+
+/** `recordScoring` was given a request id the store does not hold; nothing changed. */
+export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{ readonly requestId: string }> {}
+
+/** The validator store's operations. */
+export interface ValidatorStoreService {
+  /** Persists a request with all its valid responses (one transaction). */
+  readonly saveRequest: (input: NewRequest) => Effect.Effect<void, StoreError>
+  /** Pending requests whose deadline is at or before `now`, oldest first, with their responses. */
+  readonly dueRequests: (now: number, limit: number) => Effect.Effect<ReadonlyArray<DueRequest>, StoreError>
+  /** One request, pending or scored. */
+  readonly getRequest: (requestId: string) => Effect.Effect<Option.Option<StoredRequest>, StoreError>
+  /**
+   * Stores the result, replaces the EMA vector, adds accuracy outcomes, enqueues one delivery per target
+   * and marks the request scored — one transaction, exactly once even across processes.
+   */
+  readonly recordScoring: (
+    input: ScoringRecord
+  ) => Effect.Effect<void, StoreError | AlreadyScored | UnknownRequest>
+  /** The EMA score vector, by uid. */
+  readonly loadScores: Effect.Effect<ReadonlyArray<ScoreEntry>, StoreError>
+  /** Replaces the EMA vector outside scoring (e.g. after a metagraph resync reset some uids). */
+  readonly saveScores: (scores: ReadonlyArray<ScoreEntry>) => Effect.Effect<void, StoreError>
+  /** Outbox rows due at `now` (next attempt time reached), oldest due first. */
+  readonly pendingDeliveries: (now: number, limit: number) => Effect.Effect<ReadonlyArray<PendingDelivery>, StoreError>
+  /** Marks a pending delivery done (no-op if it is not pending). */
+  readonly markDelivered: (requestId: string, hotkey: string, at: number) => Effect.Effect<void, StoreError>
+  /**
+   * Counts a failed attempt; after `maxAttempts` failures the row is "failed" and never retried.
+   * Returns the row's status afterwards, or "unknown" if there is no such delivery.
+   */
+  readonly markDeliveryFailed: (
+    requestId: string,
+    hotkey: string,
+    error: string,
+    nextAttemptAt: number,
+    maxAttempts: number
+  ) => Effect.Effect<DeliveryStatus | "unknown", StoreError>
+  /** Replaces a participant's response with its verified MTurk result (one transaction). */
+  readonly mergeMTurkResponse: (input: MTurkMerge) => Effect.Effect<MergeOutcome, StoreError>
+  /** Per hotkey, outcomes recorded at or after `since`. */
+  readonly accuracyCounts: (since: number) => Effect.Effect<ReadonlyMap<string, AccuracyCount>, StoreError>
+  /** Deletes outcomes recorded before `before`; returns how many. */
+  readonly pruneAccuracy: (before: number) => Effect.Effect<number, StoreError>
+  /** Records weights set on chain (one row per block; a repeat for a block replaces it). */
+  readonly recordWeights: (input: WeightsRecord) => Effect.Effect<void, StoreError>
+  /** The most recently recorded weights. */
+  readonly lastWeights: Effect.Effect<Option.Option<WeightsRecord>, StoreError>
+  /** Stores one snapshot of scores and weights for the dashboard (replacing one at the same time). */
+  readonly recordScoreSnapshot: (at: number, rows: ReadonlyArray<ScoreSnapshotRow>) => Effect.Effect<void, StoreError>
+  /** Snapshot rows taken at or after `since`, by time then uid. */
+  readonly scoreHistory: (since: number) => Effect.Effect<ReadonlyArray<ScoreHistoryRow>, StoreError>
+  /** Stores a new API key (fails if the id or hash exists). */
+  readonly createApiKey: (input: NewApiKey) => Effect.Effect<void, StoreError>
+  /** The non-revoked key with this hash. */
+  readonly findApiKey: (keyHash: string) => Effect.Effect<Option.Option<ApiKey>, StoreError>
+  /** Revokes a key (at the current time); false if there was no such non-revoked key. */
+  readonly revokeApiKey: (id: string) => Effect.Effect<boolean, StoreError>
+  /** All keys, revoked ones included, oldest first. */
+  readonly listApiKeys: Effect.Effect<ReadonlyArray<ApiKey>, StoreError>
+  /** The newest requests first, with their result when scored. */
+  readonly recentRequests: (limit: number) => Effect.Effect<ReadonlyArray<RecentRequest>, StoreError>
+  /** Counts and size. */
+  readonly stats: Effect.Effect<StoreStats, StoreError>
+}
+
+/** The validator's durable store. */
+export class ValidatorStore extends Context.Tag("dojo/ValidatorStore")<ValidatorStore, ValidatorStoreService>() {}
