@@ -52,6 +52,14 @@ const terminalHeaders = (prefix: string, info: TerminalInfo, out: Record<string,
   }
 }
 
+/** The `name`, `timeout` and terminal headers of a synapse: all an error response carries. */
+export const envelopeHeaders = (name: string, envelope: SynapseEnvelope): Record<string, string> => {
+  const headers: Record<string, string> = { name, timeout: pythonFloatRepr(envelope.timeout) }
+  terminalHeaders("bt_header_axon_", envelope.axon, headers)
+  terminalHeaders("bt_header_dendrite_", envelope.dendrite, headers)
+  return headers
+}
+
 /**
  * `Synapse.to_headers()`. `header_size` and `total_size` are Python memory sizes that nobody validates, so
  * they are sent as 0. `bodyHash` is the hash of `wire` (see `wireBodyHash`).
@@ -62,9 +70,7 @@ export const toHeaders = <A, I>(
   wire: WireBody,
   bodyHash: string
 ): Record<string, string> => {
-  const headers: Record<string, string> = { name: definition.name, timeout: pythonFloatRepr(envelope.timeout) }
-  terminalHeaders("bt_header_axon_", envelope.axon, headers)
-  terminalHeaders("bt_header_dendrite_", envelope.dendrite, headers)
+  const headers = envelopeHeaders(definition.name, envelope)
   for (const field of Object.keys(definition.fields)) {
     const value = wire[field]
     if (value === null || value === undefined || !definition.requiredFields.includes(field)) continue

@@ -13,6 +13,7 @@ import { TERMINAL_FIELDS } from "./terminal-info.ts"
 
 export type { AnySynapseDefinition, SynapseDefinition, WireBody } from "./synapse-definition.ts"
 export {
+  envelopeHeaders,
   inputObjPlaceholder,
   parseHeaders,
   SynapseHeaderError,
@@ -43,6 +44,14 @@ export const encodeBody = <A, I>(definition: SynapseDefinition<A, I>, body: A): 
 /** Decodes the subclass fields of a parsed JSON body; the error names the offending field. */
 export const decodeBody = <A, I>(definition: SynapseDefinition<A, I>, json: unknown): Either.Either<A, ParseResult.ParseError> =>
   Schema.decodeUnknownEither(definition.bodySchema, { errors: "first" })(json)
+
+/** One line naming the first offending field of a body decoding error (`completions.0.cid: …`). */
+export const bodyErrorMessage = (error: ParseResult.ParseError): string => {
+  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (first === undefined) return error.message
+  const path = first.path.map(String).join(".")
+  return path === "" ? first.message : `${path}: ${first.message}`
+}
 
 /** The SDK `body_hash` of a wire body. */
 export const wireBodyHash = <A, I>(definition: SynapseDefinition<A, I>, wire: WireBody): string =>
