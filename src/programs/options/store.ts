@@ -1,0 +1,48 @@
+/**
+ * `--store.url` / `--store.path`: where a neuron keeps its durable state. By default an SQLite file
+ * under the neuron's data directory; `--store.url postgres://…` selects PostgreSQL (the URL may hold a
+ * password, so it is read as a secret and may come from DOJO_STORE_URL instead of the command line).
+ */
+import { Options } from "@effect/cli"
+import { Config, Data, Effect, Option, type Redacted } from "effect"
+import { join } from "node:path"
+import { type StoreConfig, storeConfigFromUrl } from "../../adapters/sql/sql-client.ts"
+
+/** The store flags as given. */
+export interface StoreFlags {
+  readonly url: Option.Option<Redacted.Redacted<string>>
+  readonly path: Option.Option<string>
+}
+
+/** The `--store.url` (env DOJO_STORE_URL) and `--store.path` flags. */
+export const storeOptions: Options.Options<StoreFlags> = Options.all({
+  url: Options.redacted("store.url").pipe(
+    Options.withDescription(
+      "Where the store lives: postgres://user:password@host:5432/db for PostgreSQL, or an SQLite file path " +
+        "(optionally sqlite:PATH). Also read from DOJO_STORE_URL. Default: an SQLite file in the neuron's data directory."
+    ),
+    Options.withFallbackConfig(Config.redacted("DOJO_STORE_URL")),
+    Options.optional
+  ),
+  path: Options.text("store.path").pipe(
+    Options.withDescription("SQLite file of the store (instead of the default <data dir>/dojo.sqlite)."),
+    Options.optional
+  )
+})
+
+/** The store file a neuron uses when no flag says otherwise. */
+export const defaultStoreFile = (dataDir: string): string => join(dataDir, "dojo.sqlite")
+
+/** `--store.url` and `--store.path` were both given. */
+export class ConflictingStoreFlags extends Data.TaggedError("ConflictingStoreFlags")<{ readonly message: string }> {}
+
+/** Chooses the database: `--store.url`, else `--store.path`, else the default file under `dataDir`. */
+export const resolveStoreConfig = (
+  flags: StoreFlags,
+  dataDir: string
+): Effect.Effect<StoreConfig, ConflictingStoreFlags> => {
+  if (Option.isSome(flags.url) && Option.isSome(flags.path))
+    return Effect.fail(new ConflictingStoreFlags({ message: "give either --store.url or --store.path, not both" }))
+  if (Option.isSome(flags.url)) return Effect.succeed(storeConfigFromUrl(flags.url.value))
+  return Effect.succeed({ _tag: "sqlite", filename: Option.getOrElse(flags.path, () => defaultStoreFile(dataDir)) })
+}
