@@ -19,7 +19,7 @@ export interface HfRemoteOptions {
   readonly token: Redacted.Redacted<string> | undefined
   /** The model the endpoint serves, as declared in `model_config.model_name`. */
   readonly modelName: string
-  /** Calls in flight at once (default 8). */
+  /** Calls in flight at once, over all requests together (default 8). */
   readonly concurrency?: number
   /** Time limit of one call (default 30 s); a timed-out call is retried. */
   readonly callTimeout?: Duration.DurationInput
@@ -59,6 +59,8 @@ export const make = (options: HfRemoteOptions): Scorer["Type"] => {
   })
   const timeout = Duration.decode(options.callTimeout ?? "30 seconds")
   const schedule = retrySchedule(options.retry ?? defaultRetryPolicy)
+  // One bound for the whole scorer, so concurrent requests do not multiply the load on the endpoint.
+  const inFlight = Effect.unsafeMakeSemaphore(options.concurrency ?? 8)
 
   const logitOnce = (prompt: string, completion: Completion) =>
     Effect.tryPromise({
@@ -88,7 +90,7 @@ export const make = (options: HfRemoteOptions): Scorer["Type"] => {
     )
 
   const scorePair = (prompt: string, completion: Completion) =>
-    logitOnce(prompt, completion).pipe(
+    inFlight.withPermits(1)(logitOnce(prompt, completion)).pipe(
       Effect.retry({ schedule, while: (e) => e.transient }),
       Effect.map((logit): Rank => ({ cid: completion.cid, score: sigmoid(logit) })),
       Effect.either
@@ -98,7 +100,7 @@ export const make = (options: HfRemoteOptions): Scorer["Type"] => {
     if (request.modality !== "text")
       return yield* new ScorerRejected({ method: "hf_model", message: `a text reward model cannot score ${request.modality}` })
     const results = yield* Effect.forEach(request.completions, (c) => scorePair(request.prompt, c), {
-      concurrency: options.concurrency ?? 8
+      concurrency: "unbounded"
     })
     const ranks: Rank[] = []
     const unscored: string[] = []

@@ -75,7 +75,7 @@ describe("hf_model remote scorer", () => {
     }
   })
 
-  test("calls run concurrently (bounded)", async () => {
+  test("calls run concurrently, bounded over all requests", async () => {
     let inFlight = 0
     let peak = 0
     stub.setBehaviour(async (pair) => {
@@ -85,9 +85,11 @@ describe("hf_model remote scorer", () => {
       inFlight--
       return defaultBehaviour(pair)
     })
-    const outcome = Either.getOrThrow(await run(scorer({ concurrency: 3 }), request(Array.from({ length: 8 }, (_, i) => `t${i}`))))
-    expect(outcome.ranks).toHaveLength(8)
-    expect(peak).toBe(3)
+    const s = scorer({ concurrency: 3 })
+    const texts = Array.from({ length: 8 }, (_, i) => `t${i}`)
+    const outcomes = await Promise.all([run(s, request(texts)), run(s, request(texts))])
+    for (const o of outcomes) expect(Either.getOrThrow(o).ranks).toHaveLength(8)
+    expect(peak).toBe(3) // over both requests together
   })
 
   test("429 and 503 are retried until the endpoint answers", async () => {
