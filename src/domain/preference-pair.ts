@@ -36,7 +36,10 @@ export const parsePreferenceJsonl = (text: string): Either.Either<Array<Preferen
       return Either.left({ line: i + 1, message: `not JSON: ${e instanceof Error ? e.message : String(e)}` })
     }
     const decoded = decodePair(json)
-    if (Either.isLeft(decoded)) return Either.left({ line: i + 1, message: ParseResult.TreeFormatter.formatErrorSync(decoded.left) })
+    if (Either.isLeft(decoded)) {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+      return Either.left({ line: i + 1, message: issues.map((x) => (x.path.length > 0 ? `${x.path.join(".")}: ${x.message}` : x.message)).join("; ") })
+    }
     pairs.push(decoded.right)
   }
   return Either.right(pairs)

@@ -1,0 +1,109 @@
+/**
+ * `bun run src/programs/train-reward-model.ts --data pairs.jsonl|--synthetic N --out DIR [...]`:
+ * trains a small reward model on preference pairs, writes an ONNX model directory the `hf_model` scorer
+ * loads, and prints held-out accuracy as its last line, e.g. `held-out accuracy: 0.870 (174/200)`.
+ */
+import { Command, Options, ValidationError } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
+import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Clock, Console, Data, Effect, Either, Option } from "effect"
+import { exportRewardModel, trainingFacts } from "../adapters/reward-model-export.ts"
+import { parsePreferenceJsonl, type PreferencePair } from "../domain/preference-pair.ts"
+import { defaultTrainingConfig, type TrainedRewardModel, type TrainingConfig, trainingRun } from "../domain/reward-model-training.ts"
+import { generateSyntheticPreferences } from "../domain/synthetic-preferences.ts"
+
+class TrainUsageError extends Data.TaggedError("TrainUsageError")<{ readonly message: string }> {}
+
+const d = defaultTrainingConfig
+const options = {
+  data: Options.file("data", { exists: "yes" }).pipe(
+    Options.withDescription('JSONL preference pairs, one {"prompt"?, "chosen", "rejected"} per line'),
+    Options.optional
+  ),
+  synthetic: Options.integer("synthetic").pipe(
+    Options.withDescription("generate N synthetic pairs with known answers instead of reading --data"),
+    Options.optional
+  ),
+  noise: Options.float("noise").pipe(Options.withDescription("label noise of --synthetic pairs, in [0, 1]"), Options.withDefault(0)),
+  out: Options.directory("out").pipe(Options.withDescription("model directory to write (created if missing)")),
+  epochs: Options.integer("epochs").pipe(Options.withDefault(d.epochs)),
+  dim: Options.integer("dim").pipe(Options.withDescription("embedding size = hidden width (capacity)"), Options.withDefault(d.dim)),
+  seed: Options.integer("seed").pipe(Options.withDefault(d.seed)),
+  holdout: Options.float("holdout").pipe(Options.withDescription("fraction of pairs held out for accuracy"), Options.withDefault(d.holdout)),
+  maxWords: Options.integer("max-words").pipe(Options.withDescription("vocabulary cap"), Options.withDefault(d.maxWords)),
+  maxLength: Options.integer("max-length").pipe(Options.withDescription("max tokens per input"), Options.withDefault(d.maxLength)),
+  learningRate: Options.float("lr").pipe(Options.withDefault(d.learningRate)),
+  batchSize: Options.integer("batch-size").pipe(Options.withDefault(d.batchSize)),
+  shuffleLabels: Options.boolean("shuffle-labels").pipe(
+    Options.withDescription("train on randomly swapped labels (a control model that must stay at chance)")
+  )
+}
+
+const readPairs = (data: Option.Option<string>, synthetic: Option.Option<number>, noise: number, seed: number) =>
+  Effect.gen(function* () {
+    if (Option.isSome(data) === Option.isSome(synthetic))
+      return yield* new TrainUsageError({ message: "give exactly one of --data FILE or --synthetic N" })
+    if (Option.isSome(synthetic)) {
+      if (synthetic.value < 2) return yield* new TrainUsageError({ message: "--synthetic needs at least 2 pairs" })
+      return generateSyntheticPreferences({ count: synthetic.value, seed, noise }) as ReadonlyArray<PreferencePair>
+    }
+    const fs = yield* FileSystem.FileSystem
+    const path = Option.getOrThrow(data)
+    const text = yield* fs.readFileString(path)
+    const parsed = parsePreferenceJsonl(text)
+    if (Either.isLeft(parsed)) return yield* new TrainUsageError({ message: `${path}:${parsed.left.line}: ${parsed.left.message}` })
+    if (parsed.right.length < 2) return yield* new TrainUsageError({ message: `${path} holds ${parsed.right.length} pairs; need at least 2` })
+    return parsed.right as ReadonlyArray<PreferencePair>
+  })
+
+const pct = (x: number) => x.toFixed(3)
+
+const train = (pairs: ReadonlyArray<PreferencePair>, config: TrainingConfig) =>
+  Effect.gen(function* () {
+    const run = yield* Effect.try({ try: () => trainingRun(pairs, config), catch: (e) => new TrainUsageError({ message: String(e) }) })
+    for (;;) {
+      const next = yield* Effect.try({ try: () => run.next(), catch: (e) => new TrainUsageError({ message: e instanceof Error ? e.message : String(e) }) })
+      if (next.done) return next.value as TrainedRewardModel
+      const r = next.value
+      yield* Console.log(
+        `epoch ${r.epoch}/${config.epochs}  loss ${r.loss.toFixed(4)}  train accuracy ${pct(r.trainAccuracy.accuracy)}  held-out accuracy ${pct(r.heldOutAccuracy.accuracy)}`
+      )
+    }
+  })
+
+const command = Command.make("train-reward-model", options, (o) =>
+  Effect.gen(function* () {
+    const pairs = yield* readPairs(o.data, o.synthetic, o.noise, o.seed)
+    const config: TrainingConfig = {
+      ...defaultTrainingConfig,
+      epochs: o.epochs,
+      dim: o.dim,
+      seed: o.seed,
+      holdout: o.holdout,
+      maxWords: o.maxWords,
+      maxLength: o.maxLength,
+      learningRate: o.learningRate,
+      batchSize: o.batchSize,
+      shuffleLabels: o.shuffleLabels
+    }
+    const started = yield* Clock.currentTimeMillis
+    const trained = yield* train(pairs, config)
+    yield* Console.log(
+      `trained on ${trained.trainPairs} pairs (vocabulary ${trained.tokenizer.words.length} words, dim ${config.dim}) in ${(yield* Clock.currentTimeMillis) - started} ms`
+    )
+    yield* exportRewardModel(o.out, { model: trained.model, tokenizer: trained.tokenizer, training: trainingFacts(trained) })
+    yield* Console.log(`model written to ${o.out}`)
+    const h = trained.heldOut
+    yield* Console.log(`held-out accuracy: ${h.total === 0 ? "n/a" : pct(h.accuracy)} (${h.correct}/${h.total})`)
+  })
+)
+
+const cli = Command.run(command, { name: "train-reward-model", version: "0.1.0" })
+
+cli(process.argv).pipe(
+  Effect.catchTag("TrainUsageError", (e) => Console.error(`train-reward-model: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 2))))),
+  // @effect/cli has already printed what was wrong with the flags.
+  Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
+  Effect.provide(BunContext.layer),
+  BunRuntime.runMain
+)
