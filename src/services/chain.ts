@@ -1,0 +1,200 @@
+/**
+ * `Chain`: everything a neuron does with subtensor: read the metagraph and hyperparameters, check
+ * registration, register, serve its axon, stake and set weights (plus the owner/sudo calls a local
+ * subnet needs). Live adapter: `src/adapters/chain-subtensor.ts`; in-memory twin:
+ * `src/adapters/chain-memory.ts`. Both fail with the same typed errors.
+ */
+import { Context, Data, type Effect, type Option } from "effect"
+import type { Keypair } from "../domain/keypair.ts"
+import type { Hyperparameters, Metagraph } from "../domain/metagraph.ts"
+
+/** A call did not finish within its time limit (connecting included). Never a hang. */
+export class ChainTimeout extends Data.TaggedError("ChainTimeout")<{
+  readonly operation: string
+  readonly timeoutMs: number
+  /** What the last connection attempt said, when the time went into (re)connecting. */
+  readonly lastError?: string
+}> {
+  override get message() {
+    return `chain call ${this.operation} timed out after ${this.timeoutMs} ms${this.lastError ? ` (${this.lastError})` : ""}`
+  }
+}
+
+/** The connection dropped while a transaction was in flight: it may or may not have landed. */
+export class ChainUnavailable extends Data.TaggedError("ChainUnavailable")<{
+  readonly endpoint: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `chain ${this.endpoint} unavailable: ${this.reason}`
+  }
+}
+
+/**
+ * The transaction pool refused the transaction before it reached a block (JSON-RPC 1010/1011, or an
+ * `Invalid`/`Dropped` status): bad nonce, unpaid fees, exhausted resources, a custom validity code.
+ */
+export class ChainTxRejected extends Data.TaggedError("ChainTxRejected")<{
+  readonly operation: string
+  readonly code: number | undefined
+  readonly reason: string
+}> {
+  override get message() {
+    return `${this.operation} refused by the transaction pool${this.code === undefined ? "" : ` (${this.code})`}: ${this.reason}`
+  }
+}
+
+/**
+ * The runtime's errors a neuron acts on, under one name whatever the runtime version calls them
+ * (spec 185 says `NotRegistered`, later specs `HotKeyNotRegisteredInSubNet`, …). `Other` for the rest.
+ */
+export type DispatchKind =
+  | "NotRegistered"
+  | "AlreadyRegistered"
+  | "NetworkDoesNotExist"
+  | "SettingWeightsTooFast"
+  | "NoValidatorPermit"
+  | "WeightVecNotEqualSize"
+  | "DuplicateUids"
+  | "InvalidUid"
+  | "TooManyUids"
+  | "NotSettingEnoughWeights"
+  | "MaxWeightExceeded"
+  | "IncorrectNetworkVersionKey"
+  | "CommitRevealEnabled"
+  | "CommitRevealDisabled"
+  | "RevealTooEarly"
+  | "ExpiredWeightCommit"
+  | "InvalidReveal"
+  | "NoCommitFound"
+  | "InvalidIpAddress"
+  | "InvalidIpType"
+  | "InvalidPort"
+  | "ServingRateLimitExceeded"
+  | "NotEnoughBalance"
+  | "TooManyRegistrations"
+  | "NetworkRateLimitExceeded"
+  | "BadOrigin"
+  | "Other"
+
+/** A transaction reached a block and the runtime refused it (a `DispatchError`, decoded from metadata). */
+export class ChainDispatchError extends Data.TaggedError("ChainDispatchError")<{
+  readonly operation: string
+  /** Runtime pallet and error name, as the metadata spells them (e.g. `SubtensorModule.NotRegistered`). */
+  readonly pallet: string
+  readonly name: string
+  readonly docs: string
+  /** The runtime-independent meaning. */
+  readonly kind: DispatchKind
+}> {
+  override get message() {
+    if (this.kind === "InvalidIpAddress") {
+      return `${this.operation}: ${this.pallet}.${this.name}: the chain refuses this axon IP; use 127.0.0.2+ locally`
+    }
+    return `${this.operation}: ${this.pallet}.${this.name}${this.docs ? `: ${this.docs}` : ""}`
+  }
+}
+
+/** The caller asked for something that cannot be sent (unparseable IP, a key without its secret, …). */
+export class ChainInvalidArgument extends Data.TaggedError("ChainInvalidArgument")<{
+  readonly operation: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `${this.operation}: ${this.reason}`
+  }
+}
+
+/** The runtime lacks what the call needs (a storage item or call this client cannot map). */
+export class ChainUnsupported extends Data.TaggedError("ChainUnsupported")<{
+  readonly operation: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `${this.operation} unsupported by this runtime: ${this.reason}`
+  }
+}
+
+/** Any failure of a `Chain` call. */
+export type ChainError =
+  | ChainTimeout
+  | ChainUnavailable
+  | ChainTxRejected
+  | ChainDispatchError
+  | ChainInvalidArgument
+  | ChainUnsupported
+
+/** True when the error is a runtime dispatch error of this kind. */
+export const isDispatch = (error: unknown, kind: DispatchKind): error is ChainDispatchError =>
+  error instanceof ChainDispatchError && error.kind === kind
+
+/** What to serve: the axon's public address and software version. */
+export interface ServeAxonParams {
+  /** IPv4 or IPv6 text; locally 127.0.0.2 and up (the chain refuses 127.0.0.1 and 0.0.0.0). */
+  readonly ip: string
+  readonly port: number
+  /** Defaults to the address's family. */
+  readonly ipType?: 4 | 6
+  /** Defaults to 4, as the Python SDK sends. */
+  readonly protocol?: number
+  readonly version: number
+}
+
+/** `served`: a transaction landed in `block`; `unchanged`: the chain already had this axon (no transaction). */
+export type ServeAxonResult =
+  | { readonly _tag: "Served"; readonly block: number }
+  | { readonly _tag: "Unchanged"; readonly block: number }
+
+/** How weights reached the chain: directly, or committed then revealed (the subnet has commit-reveal on). */
+export interface SetWeightsResult {
+  /** Block holding the `set_weights` (or the reveal). */
+  readonly block: number
+  readonly mode: "direct" | "commitReveal"
+  /** Block holding the commit, in commit-reveal mode. */
+  readonly commitBlock?: number
+}
+
+/** An `AdminUtils` call for `sudo` (e.g. `{ method: "sudoSetTempo", args: [netuid, 1] }`). */
+export interface AdminCall {
+  readonly method: string
+  readonly args: ReadonlyArray<number | bigint | boolean | string>
+}
+
+/** The `Chain` port. Every call has a time limit; every failure is a `ChainError`. */
+export interface ChainShape {
+  /** Where it talks to (endpoint URL, or `memory`). */
+  readonly endpoint: string
+  /** The current head's block number. */
+  readonly block: Effect.Effect<number, ChainError>
+  /** All neurons of a subnet at the head (read once per block, then cached). */
+  readonly metagraph: (netuid: number) => Effect.Effect<Metagraph, ChainError>
+  readonly hyperparameters: (netuid: number) => Effect.Effect<Hyperparameters, ChainError>
+  /** The uid of a hotkey on a subnet; none when not registered. */
+  readonly uidOf: (netuid: number, hotkey: string) => Effect.Effect<Option.Option<number>, ChainError>
+  /** The weights a uid has on chain, as `[uid, u16]` pairs (max-upscaled by the chain). */
+  readonly weightsOf: (netuid: number, uid: number) => Effect.Effect<ReadonlyArray<readonly [number, number]>, ChainError>
+  /** Registers `hotkey` on the subnet by burning TAO from `coldkey`; returns its uid. */
+  readonly burnedRegister: (netuid: number, coldkey: Keypair, hotkey: string) => Effect.Effect<number, ChainError>
+  /** Serves the hotkey's axon; skipped (`Unchanged`) when the chain already has the same one. */
+  readonly serveAxon: (netuid: number, hotkey: Keypair, axon: ServeAxonParams) => Effect.Effect<ServeAxonResult, ChainError>
+  /**
+   * Sets weights (u16 values, already converted) and waits for inclusion. With commit-reveal on, commits
+   * the hash, waits for the reveal window (the chain must keep making blocks) and reveals.
+   */
+  readonly setWeights: (
+    netuid: number,
+    hotkey: Keypair,
+    uids: ReadonlyArray<number>,
+    weights: ReadonlyArray<number>,
+    versionKey: number
+  ) => Effect.Effect<SetWeightsResult, ChainError>
+  /** Stakes `amountRao` from `coldkey` onto `hotkey` (on dynamic-TAO runtimes: into subnet `netuid`); returns the block. */
+  readonly addStake: (netuid: number, coldkey: Keypair, hotkey: string, amountRao: bigint) => Effect.Effect<number, ChainError>
+  /** Registers a new subnet owned by `owner` (newer runtimes also take the owner hotkey); returns its netuid. */
+  readonly registerNetwork: (owner: Keypair, hotkey: string) => Effect.Effect<number, ChainError>
+  /** Runs an `AdminUtils` call as sudo; fails with the inner call's error. Returns the block. */
+  readonly sudo: (sudoKey: Keypair, call: AdminCall) => Effect.Effect<number, ChainError>
+}
+
+/** The chain a neuron talks to. */
+export class Chain extends Context.Tag("dojo/Chain")<Chain, ChainShape>() {}
