@@ -6,6 +6,8 @@ import { SqlClient } from "@effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Layer, Option } from "effect"
 import fc from "fast-check"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlLive, type StoreConfig } from "../../src/adapters/sql/sql-client.ts"
 import { ValidatorStoreSql, ValidatorStoreTest } from "../../src/adapters/sql/validator-store-sql.ts"
@@ -297,7 +299,7 @@ for (const backend of storeBackends()) {
       const script = join(import.meta.dir, "../support/score-race.ts")
       const startAt = String(Date.now() + 2_500)
       const children = ["P", "Q"].map((label) =>
-        Bun.spawn(["bun", script, storeUrl(config), "race", label, startAt], { stdout: "pipe", stderr: "pipe" })
+        Bun.spawn([process.execPath, script, storeUrl(config), "race", label, startAt], { stdout: "pipe", stderr: "pipe" })
       )
       const outputs = await Promise.all(
         children.map(async (child) => {
@@ -566,6 +568,41 @@ for (const backend of storeBackends()) {
     })
   })
 }
+
+describe("SQLite file settings", () => {
+  test("opens in WAL mode with full sync, a busy timeout and foreign keys, creating missing directories", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dojo-sqlite-"))
+    try {
+      const config: StoreConfig = { _tag: "sqlite", filename: join(dir, "nested", "deeper", "store.sqlite") }
+      const pragmas = await withRuntime(layerFor(config), (run) =>
+        run(
+          Effect.flatMap(SqlClient.SqlClient, (sql) =>
+            Effect.all([
+              sql.unsafe<Record<string, unknown>>("PRAGMA journal_mode"),
+              sql.unsafe<Record<string, unknown>>("PRAGMA synchronous"),
+              sql.unsafe<Record<string, unknown>>("PRAGMA busy_timeout"),
+              sql.unsafe<Record<string, unknown>>("PRAGMA foreign_keys")
+            ])
+          )
+        )
+      )
+      expect(pragmas.map((rows) => Object.values(rows[0] ?? {})[0])).toEqual(["wal", 2, 10_000, 1])
+      expect(existsSync(config.filename)).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test("a store that cannot be opened is a StoreError, not a crash", async () => {
+    // A directory where the file should be (the driver refuses it), and a directory that cannot be made.
+    for (const filename of [tmpdir(), "/proc/no/such/dir/x.sqlite"]) {
+      const layer = ValidatorStoreSql.pipe(Layer.provide(SqlLive({ _tag: "sqlite", filename })))
+      const result = await Effect.runPromise(Effect.either(Effect.provide(ValidatorStore, layer)))
+      expect(result._tag === "Left" && result.left._tag).toBe("StoreError")
+      expect(result._tag === "Left" && result.left.operation).toBe("open")
+    }
+  })
+})
 
 describe("ValidatorStoreTest (in-memory SQLite)", () => {
   test("is a working, empty store each time it is provided", async () => {
