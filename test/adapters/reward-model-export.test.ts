@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test"
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { BunContext } from "@effect/platform-bun"
 import { AutoModelForSequenceClassification, env, Tensor } from "@huggingface/transformers"
 import { Effect } from "effect"
@@ -12,6 +12,9 @@ import { seededRandom } from "../../src/domain/seeded-random.ts"
 import { generateSyntheticPreferences } from "../../src/domain/synthetic-preferences.ts"
 import type { TokenizerSpec } from "../../src/domain/tokenizer-spec.ts"
 import { removeTempDirs, tempDir } from "../support/reward-model-dir.ts"
+
+// Model training and ONNX sessions take seconds when the shared 2-core machine is busy.
+setDefaultTimeout(30_000)
 
 afterAll(removeTempDirs)
 env.allowRemoteModels = false

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { BunContext } from "@effect/platform-bun"
 import { Effect, Schema } from "effect"
 import fc from "fast-check"
@@ -14,6 +14,9 @@ import { generateSyntheticPreferences } from "../../src/domain/synthetic-prefere
 import { makeEncoder, SEP_ID } from "../../src/domain/tokenizer-spec.ts"
 import { Scorer } from "../../src/services/scorer.ts"
 import { removeTempDirs, tempDir, writeModelDir } from "../support/reward-model-dir.ts"
+
+// Model training and ONNX sessions take seconds when the shared 2-core machine is busy.
+setDefaultTimeout(30_000)
 
 const MAX_LENGTH = 48
 let trained: TrainedRewardModel

@@ -1,7 +1,10 @@
-import { describe, expect, test } from "bun:test"
+import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import fc from "fast-check"
 import * as ort from "onnxruntime-node"
 import { encodeOnnxModel, OnnxDataType, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "../../src/domain/onnx-proto.ts"
+
+// Model training and ONNX sessions take seconds when the shared 2-core machine is busy.
+setDefaultTimeout(30_000)
 
 // A minimal independent protobuf reader, to check the bytes field by field.
 type Field = { field: number; wire: number; value: bigint | Uint8Array }

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test"
+import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import fc from "fast-check"
 import { accuracyOf, defaultTrainingConfig, encodePreferences, trainRewardModel, type TrainingConfig } from "../../src/domain/reward-model-training.ts"
 import {
@@ -13,6 +13,9 @@ import {
 } from "../../src/domain/reward-model.ts"
 import { seededRandom } from "../../src/domain/seeded-random.ts"
 import { generateSyntheticPreferences } from "../../src/domain/synthetic-preferences.ts"
+
+// Model training and ONNX sessions take seconds when the shared 2-core machine is busy.
+setDefaultTimeout(30_000)
 
 const V = 7
 const seq = fc.array(fc.integer({ min: 0, max: V - 1 }), { minLength: 1, maxLength: 8 })

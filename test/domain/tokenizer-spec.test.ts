@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { AutoTokenizer, env, type PreTrainedTokenizer } from "@huggingface/transformers"
 import fc from "fast-check"
 import { assemblePair } from "../../src/domain/pair-encoding.ts"
@@ -7,6 +7,9 @@ import { initRewardModel } from "../../src/domain/reward-model.ts"
 import { seededRandom } from "../../src/domain/seeded-random.ts"
 import { buildTokenizerSpec, makeEncoder, preTokenize, SPECIAL_TOKENS, tokenizerJson, vocabularySize } from "../../src/domain/tokenizer-spec.ts"
 import { removeTempDirs, writeModelDir } from "../support/reward-model-dir.ts"
+
+// Model training and ONNX sessions take seconds when the shared 2-core machine is busy.
+setDefaultTimeout(30_000)
 
 // Punctuation runs like "##", "!!" and "##!" make WordPiece's greedy matching matter.
 const corpus = [

@@ -18,6 +18,9 @@ const train = (args: ReadonlyArray<string>) => {
   return { code: proc.exitCode, stdout, stderr: proc.stderr.toString(), lines: stdout.trimEnd().split("\n") }
 }
 
+// Each test starts `bun` processes; on a busy 2-core machine that takes seconds.
+const SPAWN_TIMEOUT = 60_000
+
 const LAST_LINE = /^held-out accuracy: (\d\.\d{3}) \((\d+)\/(\d+)\)$/
 
 const accuracyLine = (lines: ReadonlyArray<string>) => {
@@ -59,7 +62,7 @@ describe("train-reward-model", () => {
     )
     const score = Object.fromEntries(ranks.ranks.map((x) => [x.cid, x.score]))
     expect(score.good!).toBeGreaterThan(score.bad!)
-  })
+  }, SPAWN_TIMEOUT)
 
   test("--data JSONL (prompt optional) trains; --shuffle-labels stays near chance", () => {
     const dir = tempDir()
@@ -78,14 +81,18 @@ describe("train-reward-model", () => {
     const control = train(["--data", data, "--out", join(dir, "control"), "--epochs", "3", "--holdout", "0.25", "--shuffle-labels"])
     expect(control.code).toBe(0)
     expect(Math.abs(accuracyLine(control.lines).accuracy - 0.5)).toBeLessThan(0.15)
-  })
+  }, SPAWN_TIMEOUT)
 
-  test("usage errors exit 2 with the reason; a bad JSONL line is named", () => {
+  test("usage errors exit 2 with the reason", () => {
     const dir = tempDir()
     const neither = train(["--out", join(dir, "x")])
     expect(neither.code).toBe(2)
     expect(neither.stderr).toContain("exactly one of --data FILE or --synthetic N")
 
+  }, SPAWN_TIMEOUT)
+
+  test("a bad JSONL line is named; a missing data file is refused", () => {
+    const dir = tempDir()
     const data = join(dir, "bad.jsonl")
     writeFileSync(data, '{"chosen": "a", "rejected": "b"}\n{"chosen": "a"}\n')
     const bad = train(["--data", data, "--out", join(dir, "y")])
@@ -96,5 +103,5 @@ describe("train-reward-model", () => {
     const missing = train(["--data", join(dir, "nope.jsonl"), "--out", join(dir, "z")])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("must exist")
-  })
+  }, SPAWN_TIMEOUT)
 })
