@@ -1,0 +1,188 @@
+/**
+ * `bun run src/programs/wallet.ts <subcommand>`: btcli-compatible wallet management with btcli's
+ * subcommand and flag names. Files are btcli's (`~/.bittensor/wallets/<name>/…`), so either tool can use
+ * the other's wallets. A new mnemonic is printed once, here, and nowhere else.
+ */
+import { Command, Options, ValidationError } from "@effect/cli"
+import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Console, Effect, Option, Redacted } from "effect"
+import {
+  listWallets,
+  newColdkey,
+  newHotkey,
+  regenColdkey,
+  regenColdkeypub,
+  regenHotkey,
+  type CreatedKey,
+  type KeySource,
+  type WalletListing
+} from "../adapters/wallet-fs.ts"
+import { expandPath } from "../adapters/keyfile-io.ts"
+import { signHex } from "../adapters/sr25519.ts"
+import { InvalidKeyInput, Wallet, type WalletError } from "../services/wallet.ts"
+import { walletLayer, walletOptions, walletPath } from "./options/wallet.ts"
+
+const PROGRAM = "bun run src/programs/wallet.ts"
+
+const overwrite = Options.boolean("overwrite").pipe(Options.withDescription("replace existing keyfiles (their keys are lost unless you hold the mnemonic)"))
+const noPassword = Options.boolean("no_password").pipe(Options.withDescription("write the coldkey unencrypted (not recommended)"))
+const usePassword = Options.boolean("use_password").pipe(Options.withDescription("encrypt the hotkey with a password (btcli leaves hotkeys plaintext)"))
+const nWords = Options.choiceWithValue("n_words", [
+  ["12", 12],
+  ["15", 15],
+  ["18", 18],
+  ["21", 21],
+  ["24", 24]
+] as const).pipe(Options.withDefault(12 as const), Options.withDescription("number of words of the new mnemonic"))
+const mnemonic = Options.redacted("mnemonic").pipe(Options.optional, Options.withDescription('the mnemonic, quoted: --mnemonic "word1 word2 …"'))
+const seed = Options.redacted("seed").pipe(Options.optional, Options.withDescription("the 32-byte seed (mini secret) as hex"))
+
+/** Prints a failed operation's message (never a secret) and sets a non-zero exit code. */
+const reported = <A, R>(effect: Effect.Effect<A, WalletError, R>) =>
+  effect.pipe(
+    Effect.asVoid,
+    Effect.catchAll((e) => Console.error(`error: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
+  )
+
+const showNewMnemonic = (role: string, key: CreatedKey) =>
+  key.mnemonic === undefined
+    ? Effect.void
+    : Console.log(
+        [
+          "IMPORTANT: store this mnemonic in a secure (preferably offline) place: anyone who has it can regenerate the key",
+          "and access its tokens. It is shown only this once.",
+          "",
+          `The mnemonic to the new ${role} is:`,
+          "",
+          Redacted.value(key.mnemonic),
+          "",
+          `To recreate the key: ${PROGRAM} regen_${role} --mnemonic "<the words above>"`,
+          ""
+        ].join("\n")
+      )
+
+const showWritten = (role: string, key: CreatedKey) =>
+  Console.log(`${role} ${key.keypair.ss58Address} written to ${key.written.join(", ")}`)
+
+const sourceOf = (
+  m: Option.Option<Redacted.Redacted<string>>,
+  s: Option.Option<Redacted.Redacted<string>>
+): Effect.Effect<KeySource, InvalidKeyInput> =>
+  Option.isSome(m) && Option.isNone(s)
+    ? Effect.succeed<KeySource>({ _tag: "Mnemonic", mnemonic: m.value })
+    : Option.isSome(s) && Option.isNone(m)
+      ? Effect.succeed<KeySource>({ _tag: "Seed", seed: s.value })
+      : Effect.fail(new InvalidKeyInput({ what: "give exactly one of --mnemonic or --seed" }))
+
+const newColdkeyCmd = Command.make("new_coldkey", { wallet: walletOptions, nWords, noPassword, overwrite }, (a) =>
+  reported(
+    newColdkey(a.wallet, a.nWords, { usePassword: !a.noPassword, overwrite: a.overwrite }).pipe(
+      Effect.tap((k) => showNewMnemonic("coldkey", k)),
+      Effect.tap((k) => showWritten("coldkey", k))
+    )
+  )
+).pipe(Command.withDescription("create a coldkey from a new mnemonic (encrypted unless --no_password)"))
+
+const newHotkeyCmd = Command.make("new_hotkey", { wallet: walletOptions, nWords, usePassword, overwrite }, (a) =>
+  reported(
+    newHotkey(a.wallet, a.nWords, { usePassword: a.usePassword, overwrite: a.overwrite }).pipe(
+      Effect.tap((k) => showNewMnemonic("hotkey", k)),
+      Effect.tap((k) => showWritten("hotkey", k))
+    )
+  )
+).pipe(Command.withDescription("create a hotkey from a new mnemonic (plaintext unless --use_password)"))
+
+const regenColdkeyCmd = Command.make("regen_coldkey", { wallet: walletOptions, mnemonic, seed, noPassword, overwrite }, (a) =>
+  reported(
+    sourceOf(a.mnemonic, a.seed).pipe(
+      Effect.flatMap((source) => regenColdkey(a.wallet, source, { usePassword: !a.noPassword, overwrite: a.overwrite })),
+      Effect.tap((k) => showWritten("coldkey", k))
+    )
+  )
+).pipe(Command.withDescription("restore a coldkey (and coldkeypub.txt) from --mnemonic or --seed"))
+
+const regenHotkeyCmd = Command.make("regen_hotkey", { wallet: walletOptions, mnemonic, seed, usePassword, overwrite }, (a) =>
+  reported(
+    sourceOf(a.mnemonic, a.seed).pipe(
+      Effect.flatMap((source) => regenHotkey(a.wallet, source, { usePassword: a.usePassword, overwrite: a.overwrite })),
+      Effect.tap((k) => showWritten("hotkey", k))
+    )
+  )
+).pipe(Command.withDescription("restore a hotkey from --mnemonic or --seed"))
+
+const oneOf = (ss58: Option.Option<string>, pub: Option.Option<string>): Effect.Effect<string, InvalidKeyInput> =>
+  Option.isSome(ss58) && Option.isNone(pub)
+    ? Effect.succeed(ss58.value)
+    : Option.isSome(pub) && Option.isNone(ss58)
+      ? Effect.succeed(pub.value)
+      : Effect.fail(new InvalidKeyInput({ what: "give exactly one of --ss58_address or --public_key" }))
+
+const regenColdkeypubCmd = Command.make(
+  "regen_coldkeypub",
+  {
+    wallet: walletOptions,
+    ss58: Options.text("ss58_address").pipe(Options.optional, Options.withDescription("the coldkey's SS58 address")),
+    pub: Options.text("public_key").pipe(Options.optional, Options.withDescription("the coldkey's public key, 0x + 64 hex")),
+    overwrite
+  },
+  (a) =>
+    reported(
+      oneOf(a.ss58, a.pub).pipe(
+        Effect.flatMap((address): Effect.Effect<CreatedKey, WalletError> => regenColdkeypub(a.wallet, address, { overwrite: a.overwrite })),
+        Effect.tap((k) => showWritten("coldkeypub", k))
+      )
+    )
+).pipe(Command.withDescription("restore coldkeypub.txt from the coldkey's address or public key"))
+
+/** The `list` tree: wallets with their coldkey address, hotkeys beneath. */
+export const renderWalletTree = (root: string, wallets: ReadonlyArray<WalletListing>): string => {
+  const lines = [`Wallets (${root})`]
+  const addr = (a: string | undefined, encrypted = false) => (a ? ` (${a})` : encrypted ? " (encrypted)" : " (?)")
+  wallets.forEach((w, i) => {
+    const lastWallet = i === wallets.length - 1
+    lines.push(`${lastWallet ? "└──" : "├──"} ${w.name}${addr(w.coldkeypub)}`)
+    w.hotkeys.forEach((h, j) => {
+      lines.push(`${lastWallet ? "    " : "│   "}${j === w.hotkeys.length - 1 ? "└──" : "├──"} ${h.name}${addr(h.ss58Address, h.encrypted)}`)
+    })
+  })
+  if (wallets.length === 0) lines.push("(no wallets)")
+  return lines.join("\n")
+}
+
+const listCmd = Command.make("list", { path: walletPath }, (a) =>
+  listWallets(a.path).pipe(Effect.flatMap((wallets) => Console.log(renderWalletTree(expandPath(a.path), wallets))))
+).pipe(Command.withDescription("show every wallet under --wallet.path with its coldkey and hotkey addresses"))
+
+const signCmd = Command.make(
+  "sign",
+  {
+    wallet: walletOptions,
+    message: Options.text("message").pipe(Options.withDescription("the message to sign (its UTF-8 bytes)")),
+    useHotkey: Options.boolean("use-hotkey").pipe(Options.withAlias("use_hotkey"), Options.withDescription("sign with the hotkey instead of the coldkey"))
+  },
+  (a) =>
+    reported(
+      Effect.gen(function* () {
+        const wallet = yield* Wallet
+        const key = yield* (a.useHotkey ? wallet.hotkey : wallet.coldkey)
+        yield* Console.log(`signed by ${a.useHotkey ? "hotkey" : "coldkey"} ${key.ss58Address}`)
+        yield* Console.log(signHex(key, a.message))
+      }).pipe(Effect.provide(walletLayer(a.wallet)))
+    )
+).pipe(Command.withDescription("sign --message with the coldkey (or --use-hotkey); the last line printed is the 0x signature"))
+
+const wallet = Command.make("wallet").pipe(
+  Command.withDescription("btcli-compatible Bittensor wallets (sr25519 keys in ~/.bittensor/wallets)"),
+  Command.withSubcommands([newColdkeyCmd, newHotkeyCmd, regenColdkeyCmd, regenHotkeyCmd, regenColdkeypubCmd, listCmd, signCmd])
+)
+
+const cli = Command.run(wallet, { name: "Dojo wallet", version: "0.1.0" })
+
+if (import.meta.main) {
+  cli(process.argv).pipe(
+    // @effect/cli has already printed what was wrong with the command line; just exit non-zero.
+    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
+    Effect.provide(BunContext.layer),
+    BunRuntime.runMain
+  )
+}
