@@ -29,7 +29,7 @@ export interface HfLocalScorerOptions {
   readonly maxLength?: number
   /** Which ONNX file to run (default fp32: `onnx/model.onnx`). */
   readonly dtype?: HfModelDtype
-  /** Name reported in `model_config.model_name` (default: `model` as given). */
+  /** Name reported in `model_config.model_name` (default: the hub id, or the directory as an absolute path). */
   readonly modelName?: string
   /** Where hub downloads are cached (default: transformers.js's own cache). */
   readonly cacheDir?: string
@@ -216,7 +216,7 @@ export const HfLocalScorerLive = (options: HfLocalScorerOptions) =>
     Scorer,
     Effect.gen(function* () {
       const rm = yield* loadHfRewardModel(options)
-      const modelConfig: ModelConfig = { provider: null, model_name: options.modelName ?? options.model }
+      const modelConfig: ModelConfig = { provider: null, model_name: options.modelName ?? rm.source }
       yield* Effect.logInfo(`hf_model scorer ready: ${rm.source} (max length ${rm.maxLength}, batch ${rm.batchSize})`)
       return Scorer.of({ method: "hf_model", modelConfig, score: (request) => scoreWithModel(rm, request) })
     })

@@ -119,6 +119,7 @@ describe("hf_model scorer (local ONNX)", () => {
   test("an image request is refused with ScorerRejected; no completions gives no ranks", async () => {
     const refused = await withScorer({}, (s) => Effect.flip(s.score(request("p", ["x"], "image"))))
     expect(refused._tag).toBe("ScorerRejected")
+    expect(await withScorer({}, (s) => Effect.succeed(s.modelConfig))).toEqual({ provider: null, model_name: dir })
     expect(await scoresOf({}, "p", [])).toEqual([])
   })
 })
