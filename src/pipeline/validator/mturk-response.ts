@@ -1,0 +1,79 @@
+/**
+ * The validator's `MTurkResponse` handler. A miner that answered a request with an MTurk HIT later sends
+ * the workers' scores. We trust none of its numbers: we list the HIT's assignments with MTurk itself,
+ * using the short-lived credentials the miner supplied, recompute the per-completion means from the
+ * workers' answers, and merge that as the miner's human-verified response (×1.2 in consensus). Anything
+ * that does not check out is refused and changes nothing.
+ */
+import { Data, Effect, Either, Option } from "effect"
+import { aggregateAssignments, assignmentScores } from "../../domain/mturk.ts"
+import type { MTurkResponse } from "../../domain/protocol.ts"
+import { MTurkAccess } from "../../services/mturk-access.ts"
+import { ValidatorStore, type MergeOutcome } from "../../services/validator-store.ts"
+import { nowSeconds } from "../clock.ts"
+
+/** Why an MTurkResponse was refused; `status` is the HTTP status the axon answers with. */
+export class MTurkResponseRefused extends Data.TaggedError("MTurkResponseRefused")<{
+  readonly status: 400 | 403 | 404 | 409 | 502
+  readonly reason: string
+}> {
+  override get message() {
+    return this.reason
+  }
+}
+
+const refuse = (status: MTurkResponseRefused["status"], reason: string) => Effect.fail(new MTurkResponseRefused({ status, reason }))
+
+const mergeRefusals: Partial<Record<MergeOutcome, readonly [MTurkResponseRefused["status"], string]>> = {
+  "already-scored": [409, "the request was already scored; human feedback must arrive before its deadline"],
+  "unknown-request": [404, "no such request"],
+  "not-participant": [403, "the sender did not answer this request"],
+  "hit-mismatch": [403, "this HIT is not the one the sender answered the request with"]
+}
+
+/** Verifies and merges one MTurkResponse from `sender` (an already signature-verified hotkey). */
+export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(function* (sender: string, body: MTurkResponse) {
+  const store = yield* ValidatorStore
+  const access = yield* MTurkAccess
+  if (body.request_id === null) return yield* refuse(400, "request_id is required")
+  if (body.aws_credentials === null) return yield* refuse(400, "aws_credentials are required to verify the HIT with MTurk")
+
+  const stored = yield* store.getRequest(body.request_id)
+  if (Option.isNone(stored)) return yield* refuse(404, `no request ${body.request_id}`)
+  const request = stored.value
+  if (request.status === "scored") return yield* refuse(409, "the request was already scored")
+  const own = request.responses.find((r) => r.hotkey === sender)
+  if (own === undefined) return yield* refuse(403, "the sender did not answer this request")
+  if (own.mturkHitId !== body.mturk_hit_id) return yield* refuse(403, "this HIT is not the one the sender answered with")
+
+  const cids = request.request.completions.map((c) => c.cid)
+  const assignments = yield* access
+    .withCredentials(body.aws_credentials)
+    .listAssignmentsForHit(body.mturk_hit_id)
+    .pipe(Effect.catchAll((e) => refuse(502, `MTurk did not confirm the HIT: ${e.message}`)))
+  const answers: Array<Record<string, number>> = []
+  for (const a of assignments) {
+    if (a.hitId !== "" && a.hitId !== body.mturk_hit_id) continue
+    const scores = assignmentScores(a.answer, cids)
+    // One worker's malformed answer does not void the others'; it just does not count.
+    if (Either.isRight(scores)) answers.push(scores.right)
+    else yield* Effect.logDebug("assignment answer ignored").pipe(Effect.annotateLogs({ assignment: a.assignmentId, reason: scores.left.message }))
+  }
+  if (answers.length === 0) return yield* refuse(400, "MTurk lists no usable assignment for this HIT")
+  const means = aggregateAssignments(answers, cids)
+  const ranks = cids.flatMap((cid) => (means[cid] === undefined ? [] : [{ cid, score: means[cid]! }]))
+
+  const outcome = yield* store.mergeMTurkResponse({
+    requestId: body.request_id,
+    hotkey: sender,
+    hitId: body.mturk_hit_id,
+    ranks,
+    verifiedAt: yield* nowSeconds
+  })
+  const refusal = mergeRefusals[outcome]
+  if (refusal !== undefined) return yield* refuse(refusal[0], refusal[1])
+  yield* Effect.logInfo("human feedback merged").pipe(
+    Effect.annotateLogs({ request_id: body.request_id, hotkey: sender, hit: body.mturk_hit_id, assignments: answers.length, outcome })
+  )
+  return { outcome, ranks, assignments: answers.length }
+})

@@ -1,0 +1,75 @@
+/**
+ * Sends one RankingRequest to a sample of miners and keeps the answers worth scoring: a known scoring
+ * method and, for model methods, a score in [0, 1] for at least one completion; an MTurk miner's answer
+ * is its HIT id (the human scores arrive later as an MTurkResponse).
+ */
+import { Effect, Option } from "effect"
+import type { Neuron } from "../../domain/metagraph.ts"
+import type { RankingRequest } from "../../domain/protocol.ts"
+import { RankingRequestSynapse } from "../../domain/synapses.ts"
+import { Dendrite } from "../../services/dendrite.ts"
+import type { StoredResponse } from "../../services/validator-store.ts"
+import { nowSeconds } from "../clock.ts"
+
+/** Why an answer was not kept, or "valid". */
+export type AnswerVerdict = "valid" | "no method" | "no ranks" | "score out of range" | "no hit id"
+
+/** Judges one decoded answer. */
+export const judgeAnswer = (answer: RankingRequest): AnswerVerdict => {
+  if (answer.scoring_method === null) return "no method"
+  if (answer.scoring_method === "aws_mturk") return answer.mturk_hit_id === null ? "no hit id" : "valid"
+  if (answer.ranks.length === 0) return "no ranks"
+  return answer.ranks.every((r) => r.score >= 0 && r.score <= 1) ? "valid" : "score out of range"
+}
+
+/** What a query produced: the answers kept, and a count per HTTP status for metrics. */
+export interface QueryOutcome {
+  readonly responses: ReadonlyArray<StoredResponse>
+  readonly statuses: ReadonlyMap<number, number>
+}
+
+/** Queries `miners` with `request`, waiting at most `timeoutSeconds`. */
+export const queryMiners = Effect.fn("Validator.queryMiners")(function* (
+  request: RankingRequest,
+  miners: ReadonlyArray<Neuron>,
+  timeoutSeconds: number
+) {
+  const dendrite = yield* Dendrite
+  const replies = yield* dendrite.callMany(
+    miners.map((n) => ({ ip: n.axon.ip, port: n.axon.port, hotkey: n.hotkey })),
+    RankingRequestSynapse,
+    request,
+    { timeout: timeoutSeconds }
+  )
+  const receivedAt = yield* nowSeconds
+  const statuses = new Map<number, number>()
+  const responses: StoredResponse[] = []
+  for (const [i, reply] of replies.entries()) {
+    statuses.set(reply.statusCode, (statuses.get(reply.statusCode) ?? 0) + 1)
+    const miner = miners[i]!
+    if (Option.isNone(reply.body)) {
+      yield* Effect.logDebug("miner did not answer").pipe(
+        Effect.annotateLogs({ uid: miner.uid, status: reply.statusCode, message: reply.statusMessage })
+      )
+      continue
+    }
+    const answer = reply.body.value
+    const verdict = judgeAnswer(answer)
+    if (verdict !== "valid") {
+      yield* Effect.logDebug("answer not kept").pipe(Effect.annotateLogs({ uid: miner.uid, reason: verdict }))
+      continue
+    }
+    responses.push({
+      hotkey: miner.hotkey,
+      uid: miner.uid,
+      scoringMethod: answer.scoring_method,
+      modelConfig: answer.model_config,
+      ranks: answer.scoring_method === "aws_mturk" ? [] : answer.ranks,
+      mturkHitId: answer.mturk_hit_id,
+      humanVerified: false,
+      source: "axon",
+      receivedAt
+    })
+  }
+  return { responses, statuses } satisfies QueryOutcome
+})

@@ -1,0 +1,76 @@
+/**
+ * One step of the validator's query loop: sync the metagraph, build a request (a seed item, or now and
+ * then a hidden human-preference pair that looks just the same), ask a random sample of serving miners,
+ * and persist the request with every valid answer in one transaction.
+ */
+import { Effect, Random } from "effect"
+import { selectMiners } from "../../domain/miner-selection.ts"
+import { makeRng, randomUuid } from "../../domain/prng.ts"
+import { buildRequest } from "../../domain/request-builder.ts"
+import { Chain } from "../../services/chain.ts"
+import { PreferenceData } from "../../services/preference-data.ts"
+import { ValidatorStore } from "../../services/validator-store.ts"
+import { Wallet } from "../../services/wallet.ts"
+import { nowSeconds } from "../clock.ts"
+import { queryMiners } from "./query-miners.ts"
+import { ValidatorSettings } from "./settings.ts"
+
+/** What a step did, for logs, metrics and tests. */
+export interface QueryStepResult {
+  readonly requestId: string | null
+  readonly kind: "seed" | "evaluation"
+  readonly queried: number
+  readonly kept: number
+  readonly statuses: ReadonlyMap<number, number>
+}
+
+/** Runs one query step. */
+export const queryStep = Effect.fn("Validator.queryStep")(function* () {
+  const settings = yield* ValidatorSettings
+  const chain = yield* Chain
+  const store = yield* ValidatorStore
+  const data = yield* PreferenceData
+  const self = (yield* (yield* Wallet).hotkey).ss58Address
+  const metagraph = yield* chain.metagraph(settings.netuid)
+  // One seed per step from Effect's Random, so tests can pin it and runs stay reproducible.
+  const rng = makeRng(yield* Random.nextIntBetween(0, 2 ** 31 - 1))
+  const evaluate = rng() < settings.evaluationRate
+  const kind = evaluate ? "evaluation" : "seed"
+  const miners = selectMiners(metagraph, { self, sampleSize: settings.sampleSize, vpermitTaoLimit: settings.vpermitTaoLimit }, rng)
+  if (miners.length === 0) {
+    yield* Effect.logWarning("no serving miners to query")
+    return { requestId: null, kind, queried: 0, kept: 0, statuses: new Map() } satisfies QueryStepResult
+  }
+  const item = yield* (evaluate ? data.evaluation : data.seed).next
+  const now = yield* nowSeconds
+  const built = buildRequest(item, { requestId: randomUuid(rng), epochTimestamp: now, evaluate }, rng)
+  const outcome = yield* queryMiners(built.request, miners, settings.queryTimeoutSeconds)
+  const requestId = built.request.request_id
+  if (outcome.responses.length > 0) {
+    yield* store.saveRequest({
+      request: built.request,
+      kind,
+      ...(built.evaluation === null ? {} : { evaluation: built.evaluation }),
+      createdAt: now,
+      deadlineAt: now + settings.deadlineSeconds,
+      responses: outcome.responses
+    })
+  }
+  yield* Effect.logInfo("queried miners").pipe(
+    Effect.annotateLogs({
+      request_id: requestId,
+      kind,
+      source: item.source,
+      queried: miners.length,
+      kept: outcome.responses.length,
+      statuses: JSON.stringify(Object.fromEntries(outcome.statuses))
+    })
+  )
+  return {
+    requestId: outcome.responses.length > 0 ? requestId : null,
+    kind,
+    queried: miners.length,
+    kept: outcome.responses.length,
+    statuses: outcome.statuses
+  } satisfies QueryStepResult
+})
