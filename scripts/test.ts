@@ -4,7 +4,7 @@ export {}
  * `N passed, N failed` (`, N skipped` when any were skipped). Exit code is non-zero on failure.
  */
 const args = process.argv.slice(2)
-const proc = Bun.spawn(["bun", "test", "--parallel=2", ...args], {
+const proc = Bun.spawn(["bun", "test", "--parallel=2", "--timeout=60000", ...args], {
   stdout: "pipe",
   stderr: "pipe",
   env: { ...process.env, FORCE_COLOR: "0", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" }
