@@ -1,0 +1,87 @@
+/**
+ * The validator's own flags, with the original subnet's names and defaults: `--neuron.*` timing and
+ * sampling, `--evaluation.*` for the hidden human-preference pairs, `--data.*` for where requests come from.
+ */
+import { Options } from "@effect/cli"
+import { Config, Option } from "effect"
+import { evaluationDatasets } from "../../domain/preference-datasets.ts"
+import { defaultValidatorSettings as d } from "../../pipeline/validator/settings.ts"
+
+const positive = (flag: string, description: string, fallback: number) =>
+  Options.float(flag).pipe(
+    Options.filterMap((n) => (n > 0 && Number.isFinite(n) ? Option.some(n) : Option.none()), `--${flag} must be a positive number`),
+    Options.withDescription(`${description} (default ${fallback}).`),
+    Options.withDefault(fallback)
+  )
+const count = (flag: string, description: string, fallback: number) =>
+  Options.integer(flag).pipe(
+    Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), `--${flag} must be at least 1`),
+    Options.withDescription(`${description} (default ${fallback}).`),
+    Options.withDefault(fallback)
+  )
+const fraction = (flag: string, description: string, fallback: number) =>
+  Options.float(flag).pipe(
+    Options.filterMap((n) => (n >= 0 && n <= 1 ? Option.some(n) : Option.none()), `--${flag} must be between 0 and 1`),
+    Options.withDescription(`${description} (default ${fallback}).`),
+    Options.withDefault(fallback)
+  )
+
+/** Parsed validator flags. */
+export interface ValidatorFlags {
+  readonly stepSeconds: number
+  readonly sampleSize: number
+  readonly timeout: number
+  readonly deadline: number
+  readonly alpha: number
+  readonly epochLength: Option.Option<number>
+  readonly versionKey: number
+  readonly vpermitTaoLimit: number
+  readonly evaluationRate: number
+  readonly windowHours: number
+  readonly seed: string
+  readonly evaluationDatasets: ReadonlyArray<string>
+  readonly datasetsServerUrl: Option.Option<string>
+  readonly mturkEndpoint: Option.Option<string>
+}
+
+/** The validator's flags. */
+export const validatorOptions: Options.Options<ValidatorFlags> = Options.all({
+  stepSeconds: positive("neuron.step_seconds", "Seconds between two queries", d.stepSeconds),
+  sampleSize: count("neuron.sample_size", "Miners asked per request", d.sampleSize),
+  timeout: positive("neuron.timeout", "Seconds a miner has to answer", d.queryTimeoutSeconds),
+  deadline: positive("neuron.deadline", "Seconds before a request is scored (human feedback may arrive until then)", d.deadlineSeconds),
+  alpha: fraction("neuron.moving_average_alpha", "Weight of a new reward in the score EMA", d.alpha),
+  epochLength: Options.integer("neuron.epoch_length").pipe(
+    Options.withDescription("Blocks between weight settings (default: the subnet's tempo + 1)."),
+    Options.optional
+  ),
+  versionKey: Options.integer("neuron.version_key").pipe(
+    Options.withDescription(`Version key sent with weights (default ${d.versionKey}).`),
+    Options.withDefault(d.versionKey)
+  ),
+  vpermitTaoLimit: Options.float("neuron.vpermit_tao_limit").pipe(
+    Options.withDescription(`Stake (TAO) from which a permitted neuron counts as a validator and is not queried (default ${d.vpermitTaoLimit}).`),
+    Options.withDefault(d.vpermitTaoLimit)
+  ),
+  evaluationRate: fraction("evaluation.rate", "Share of requests that are hidden human-preference pairs", d.evaluationRate),
+  windowHours: positive("evaluation.window_hours", "Hours of the accuracy window (reset when it ends)", d.evaluationWindowSeconds / 3600),
+  seed: Options.text("data.seed").pipe(
+    Options.withDescription("Where normal requests come from: a JSONL file or hf:<dataset>[?mapping=…] (default hf:Dahoas/synthetic-instruct-gptj-pairwise)."),
+    Options.withFallbackConfig(Config.string("DOJO_DATA_SEED")),
+    Options.withDefault("hf:Dahoas/synthetic-instruct-gptj-pairwise")
+  ),
+  evaluationDatasets: Options.text("evaluation.datasets").pipe(
+    Options.withDescription("Comma-separated sources of human-preference pairs (default the five datasets of the original subnet)."),
+    Options.withFallbackConfig(Config.string("DOJO_EVALUATION_DATASETS")),
+    Options.withDefault(evaluationDatasets.map((e) => `hf:${e.dataset}`).join(",")),
+    Options.map((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
+  ),
+  datasetsServerUrl: Options.text("hf.datasets_server_url").pipe(
+    Options.withDescription("Base URL of the Hugging Face datasets-server rows API."),
+    Options.optional
+  ),
+  mturkEndpoint: Options.text("mturk.endpoint_url").pipe(
+    Options.withDescription("MTurk endpoint used to verify miners' HITs (default: the environment's AWS endpoint)."),
+    Options.optional
+  )
+})

@@ -1,0 +1,93 @@
+/**
+ * `bun run src/programs/validator.ts --netuid N --subtensor.network local --wallet.name W --wallet.hotkey H
+ * --axon.port P` — a Dojo validator. Parses flags, builds the layers, runs until SIGINT/SIGTERM.
+ */
+import { Command } from "@effect/cli"
+import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Config, Console, Effect, Layer, Option } from "effect"
+import { mkdirSync } from "node:fs"
+import * as AxonLive from "../adapters/axon.ts"
+import * as DendriteLive from "../adapters/dendrite.ts"
+import * as MTurkAccessLive from "../adapters/mturk-access.ts"
+import * as PreferenceDataLive from "../adapters/preference-data.ts"
+import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
+import { runValidator } from "../pipeline/validator/run.ts"
+import { ValidatorSettings } from "../pipeline/validator/settings.ts"
+import { Wallet } from "../services/wallet.ts"
+import { axonConfig, axonOptions } from "./options/axon.ts"
+import { loggingLayer, loggingOptions } from "./options/logging.ts"
+import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
+import { validatorOptions } from "./options/validator.ts"
+import { walletLayer, walletOptions } from "./options/wallet.ts"
+
+const command = Command.make(
+  "validator",
+  {
+    wallet: walletOptions,
+    subtensor: subtensorOptions,
+    neuron: neuronOptions,
+    axon: axonOptions,
+    store: storeOptions,
+    validator: validatorOptions,
+    logging: loggingOptions
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const chain = resolveEndpoint(flags.subtensor)
+      if ("error" in chain) return yield* Effect.fail(new Error(chain.error))
+      const dataDir = dataDirOf(flags.neuron, flags.wallet, "validator")
+      mkdirSync(dataDir, { recursive: true })
+      const store = yield* resolveStoreConfig(flags.store, dataDir)
+      const hfToken = yield* Config.option(Config.redacted("HF_TOKEN"))
+      const v = flags.validator
+      const mturkEndpoint = Option.getOrUndefined(v.mturkEndpoint)
+
+      const wallet = walletLayer(flags.wallet)
+      const signing = Layer.unwrapEffect(
+        Effect.map(Effect.flatMap(Wallet, (w) => w.hotkey), (hotkey) =>
+          Layer.merge(DendriteLive.layerFetch({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
+        )
+      ).pipe(Layer.provide(wallet))
+      const settings = Layer.succeed(ValidatorSettings, {
+        netuid: flags.neuron.netuid,
+        stepSeconds: v.stepSeconds,
+        sampleSize: v.sampleSize,
+        queryTimeoutSeconds: v.timeout,
+        deadlineSeconds: v.deadline,
+        alpha: v.alpha,
+        epochLength: Option.getOrUndefined(v.epochLength),
+        versionKey: v.versionKey,
+        vpermitTaoLimit: v.vpermitTaoLimit,
+        evaluationRate: v.evaluationRate,
+        evaluationWindowSeconds: v.windowHours * 3600,
+        resultTimeoutSeconds: 12,
+        deliveryMaxAttempts: 3
+      })
+      const services = Layer.mergeAll(
+        wallet,
+        signing,
+        settings,
+        chainLayer(chain.endpoint),
+        ValidatorStoreLive(store),
+        PreferenceDataLive.layer({
+          seed: v.seed,
+          evaluation: v.evaluationDatasets,
+          ...(Option.isSome(v.datasetsServerUrl) ? { datasetsServerUrl: v.datasetsServerUrl.value } : {}),
+          hfToken: Option.getOrUndefined(hfToken)
+        }),
+        MTurkAccessLive.layer(mturkEndpoint === undefined ? {} : { endpoints: { sandbox: mturkEndpoint, production: mturkEndpoint } })
+      )
+      yield* Effect.logInfo("starting validator").pipe(
+        Effect.annotateLogs({ endpoint: chain.endpoint, netuid: flags.neuron.netuid, data_dir: dataDir, store: store._tag })
+      )
+      return yield* Effect.scoped(runValidator).pipe(Effect.provide(services), Effect.provide(loggingLayer(flags.logging)))
+    }).pipe(
+      Effect.tapErrorCause((cause) => Console.error(`validator stopped: ${cause}`))
+    )
+)
+
+const cli = Command.run(command, { name: "dojo validator", version: "0.1.0" })
+
+cli(process.argv).pipe(Effect.provide(BunContext.layer), BunRuntime.runMain)
