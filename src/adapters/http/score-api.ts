@@ -1,0 +1,376 @@
+/**
+ * The scoring API for applications, as an `@effect/platform` HttpApi (so its OpenAPI document comes from
+ * the same definitions that decode and encode):
+ *
+ * - `POST /api/v1/score` `{prompt, completions: [2..32 strings of ≤ 32 KiB]}` → the consensus of the
+ *   miners that answered within the timeout, the request id and the cids given to the completions.
+ * - `GET /api/v1/score/{id}` → `pending` until the request is scored after its deadline, then the final
+ *   consensus; only for the key that created it (any other caller gets 404).
+ * - `GET /api/v1/openapi.json` → the OpenAPI 3.1 document (no key needed).
+ *
+ * Every call needs an API key, `Authorization: Bearer <key>` or `x-api-key: <key>`. Checks run in this
+ * order and nothing is stored unless all pass: key (401) → rate limit (429, with Retry-After) → body size
+ * (413, before any parsing) → JSON and schema (400, naming the field) → miners (503 if none answered).
+ */
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  HttpApp,
+  HttpServerRequest,
+  HttpServerResponse,
+  OpenApi
+} from "@effect/platform"
+import { Chunk, Context, Effect, Layer, Option, ParseResult, Redacted, Schema, Stream } from "effect"
+import type { ApiKey } from "../../services/validator-store.ts"
+import { ValidatorStore } from "../../services/validator-store.ts"
+import { finalResult, scoreNow } from "../../pipeline/validator/score-api.ts"
+import { findKey, makeRateLimiter } from "./api-keys.ts"
+
+/** Largest request body read (1 MiB); a larger one is refused before parsing. */
+export const MAX_BODY_BYTES = 1024 * 1024
+/** Largest completion, in UTF-8 bytes (32 KiB). */
+export const MAX_COMPLETION_BYTES = 32 * 1024
+/** Fewest and most completions per request. */
+export const MIN_COMPLETIONS = 2
+export const MAX_COMPLETIONS = 32
+
+// ---------------------------------------------------------------------------------------------------
+// Errors: each names its HTTP status; the body is the error's JSON (`_tag`, `message`, …).
+
+/** The body is not JSON or not a valid score request; `field` names what is wrong ("body" for the whole). */
+export class BadRequest extends Schema.TaggedError<BadRequest>()(
+  "BadRequest",
+  { field: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "The body is not JSON or a field is invalid; `field` names it." })
+) {}
+
+/** No key, a malformed key, or a key that is unknown or revoked. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401, description: "Missing, unknown or revoked API key." })
+) {}
+
+/** No such request for this key. */
+export class NotFound extends Schema.TaggedError<NotFound>()(
+  "NotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "No request with this id was made with this API key." })
+) {}
+
+/** The body is larger than `limit_bytes`. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  { limit_bytes: Schema.Int, message: Schema.String },
+  HttpApiSchema.annotations({ status: 413, description: "The body is larger than 1 MiB." })
+) {}
+
+/** The key used up its requests per minute; try again after `retry_after_seconds` (also in Retry-After). */
+export class RateLimited extends Schema.TaggedError<RateLimited>()(
+  "RateLimited",
+  { retry_after_seconds: Schema.Int, message: Schema.String },
+  HttpApiSchema.annotations({ status: 429, description: "Per-key rate limit reached; see the Retry-After header." })
+) {}
+
+/** No miner gave a usable answer in time (or the chain could not be read); nothing was stored. */
+export class MinersUnavailable extends Schema.TaggedError<MinersUnavailable>()(
+  "MinersUnavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503, description: "No miner answered within the timeout; nothing was stored." })
+) {}
+
+/** The validator failed (store or wallet); details are in its log, never in the answer. */
+export class InternalError extends Schema.TaggedError<InternalError>()(
+  "InternalError",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 500, description: "The validator failed; nothing was stored." })
+) {}
+
+// ---------------------------------------------------------------------------------------------------
+// Bodies
+
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, "utf8")
+
+const CompletionText = Schema.String.pipe(
+  Schema.filter((s) => utf8Bytes(s) <= MAX_COMPLETION_BYTES || `is ${utf8Bytes(s)} bytes of UTF-8; the limit is ${MAX_COMPLETION_BYTES}`, {
+    description: `a completion, at most ${MAX_COMPLETION_BYTES} bytes of UTF-8`,
+    jsonSchema: { maxLength: MAX_COMPLETION_BYTES }
+  })
+)
+
+/** `POST /api/v1/score` body. */
+export const ScoreRequestBody = Schema.Struct({
+  prompt: Schema.String.annotations({ description: "The prompt the completions answer." }),
+  completions: Schema.Array(CompletionText).pipe(
+    Schema.minItems(MIN_COMPLETIONS, { message: () => `needs at least ${MIN_COMPLETIONS} completions` }),
+    Schema.maxItems(MAX_COMPLETIONS, { message: () => `takes at most ${MAX_COMPLETIONS} completions` })
+  ).annotations({ description: `${MIN_COMPLETIONS} to ${MAX_COMPLETIONS} completions to score.` })
+}).annotations({ identifier: "ScoreRequest" })
+export type ScoreRequestBody = typeof ScoreRequestBody.Type
+
+const Scores = Schema.Record({ key: Schema.String, value: Schema.Number })
+
+/** `POST /api/v1/score` answer. */
+export const ScoreResponse = Schema.Struct({
+  request_id: Schema.String,
+  cid_to_consensus: Scores.annotations({ description: "Per completion id, the mean of the answering miners' scores in [0, 1]." }),
+  hotkey_to_score: Scores.annotations({ description: "Per answering miner, its agreement with the consensus (softmax; sums to 1)." }),
+  completions: Schema.Array(Schema.Struct({ cid: Schema.String, text: Schema.String })).annotations({
+    description: "The completion ids, in the order the completions were sent."
+  }),
+  responses: Schema.Int.annotations({ description: "Miners whose answers were kept." }),
+  queried: Schema.Int.annotations({ description: "Miners asked." }),
+  deadline_at: Schema.Number.annotations({ description: "Unix seconds after which the request is scored again (GET /api/v1/score/{id})." })
+}).annotations({ identifier: "ScoreResponse" })
+
+/** `GET /api/v1/score/{id}` answer. */
+export const ScoreStatus = Schema.Struct({
+  request_id: Schema.String,
+  status: Schema.Literal("pending", "scored"),
+  deadline_at: Schema.Number,
+  result: Schema.optional(
+    Schema.Struct({
+      cid_to_consensus: Scores,
+      hotkey_to_score: Scores,
+      scored_at: Schema.Number.annotations({ description: "Unix seconds of the final scoring." })
+    })
+  )
+}).annotations({ identifier: "ScoreStatus" })
+
+// ---------------------------------------------------------------------------------------------------
+// Authentication
+
+/** The key of the authenticated caller (provided to the handlers by `ApiKeyAuth`). */
+export class ApiCaller extends Context.Tag("dojo/ApiCaller")<ApiCaller, ApiKey>() {}
+
+/** Bearer token or `x-api-key` header; both name the same key. */
+export class ApiKeyAuth extends HttpApiMiddleware.Tag<ApiKeyAuth>()("ApiKeyAuth", {
+  failure: Schema.Union(Unauthorized, InternalError),
+  provides: ApiCaller,
+  security: {
+    bearer: HttpApiSecurity.bearer,
+    apiKey: HttpApiSecurity.apiKey({ in: "header", key: "x-api-key" })
+  }
+}) {}
+
+const BEARER = /^Bearer +(\S+) *$/i
+
+/**
+ * Reads the key from the request itself rather than from the decoded scheme, so that both schemes give
+ * the same precise reason (the middleware tries them in turn and reports the last one's failure).
+ */
+const authenticate = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const authorization = request.headers["authorization"]
+  const header = request.headers["x-api-key"]
+  let presented: Redacted.Redacted<string>
+  if (authorization !== undefined) {
+    const m = BEARER.exec(authorization)
+    if (m === null) return yield* new Unauthorized({ message: "the Authorization header must be `Bearer <API key>`" })
+    presented = Redacted.make(m[1]!)
+  } else if (header !== undefined && header.trim() !== "") {
+    presented = Redacted.make(header.trim())
+  } else {
+    return yield* new Unauthorized({ message: "missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`" })
+  }
+  const found = yield* findKey(presented).pipe(
+    Effect.catchTag("StoreError", (e) =>
+      Effect.logError("API key lookup failed").pipe(
+        Effect.annotateLogs({ error: e.message }),
+        Effect.zipRight(Effect.fail(new InternalError({ message: "the validator could not check the API key; try again later" })))
+      )
+    )
+  )
+  if (Option.isNone(found)) return yield* new Unauthorized({ message: "unknown or revoked API key" })
+  return found.value
+})
+
+/** `ApiKeyAuth` over the validator store. */
+export const ApiKeyAuthLive: Layer.Layer<ApiKeyAuth, never, ValidatorStore> = Layer.effect(
+  ApiKeyAuth,
+  Effect.gen(function* () {
+    const store = yield* ValidatorStore
+    const run = Effect.provideService(authenticate, ValidatorStore, store)
+    return ApiKeyAuth.of({ bearer: () => run, apiKey: () => run })
+  })
+)
+
+// ---------------------------------------------------------------------------------------------------
+// The API
+
+/** The scoring endpoints. */
+export class ScoreGroup extends HttpApiGroup.make("score")
+  .add(
+    HttpApiEndpoint.post("score", "/score")
+      .setPayload(ScoreRequestBody)
+      .addSuccess(ScoreResponse)
+      .addError(BadRequest)
+      .addError(PayloadTooLarge)
+      .addError(RateLimited)
+      .addError(MinersUnavailable)
+      .addError(InternalError)
+      .annotate(OpenApi.Summary, "Score completions now with the miners that answer in time")
+  )
+  .add(
+    HttpApiEndpoint.get("result", "/score/:id")
+      .setPath(Schema.Struct({ id: Schema.String }))
+      .addSuccess(ScoreStatus)
+      .addError(NotFound)
+      .addError(InternalError)
+      .annotate(OpenApi.Summary, "The final result of a request, after its deadline")
+  )
+  .middleware(ApiKeyAuth)
+  .prefix("/api/v1") {}
+
+/** The scoring API. */
+export class ScoreApi extends HttpApi.make("dojo-score")
+  .add(ScoreGroup)
+  .annotate(OpenApi.Title, "Dojo scoring API")
+  .annotate(OpenApi.Version, "1")
+  .annotate(
+    OpenApi.Description,
+    "Scores an application's completions with the consensus of a Dojo subnet's miners. Keys are created with `bun run src/programs/api-keys.ts create`."
+  ) {}
+
+/** Where the OpenAPI document is served. */
+export const OPENAPI_PATH = "/api/v1/openapi.json"
+
+// ---------------------------------------------------------------------------------------------------
+// Handlers
+
+/** Reads at most `limit` bytes of body; larger ones fail with 413 whether or not a content-length was sent. */
+const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number) => {
+  const tooLarge = () => new PayloadTooLarge({ limit_bytes: limit, message: `the body is larger than ${limit} bytes` })
+  const unreadable = () => new BadRequest({ field: "body", message: "body: could not be read" })
+  const declared = request.headers["content-length"]
+  if (declared !== undefined && !(Number(declared) <= limit)) return Effect.fail(tooLarge())
+  return request.stream.pipe(
+    Stream.mapError(unreadable),
+    Stream.runFoldEffect({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) =>
+      acc.size + chunk.length > limit
+        ? Effect.fail(tooLarge())
+        : Effect.succeed({ size: acc.size + chunk.length, chunks: Chunk.append(acc.chunks, chunk) })
+    ),
+    Effect.map(({ chunks }) => Buffer.concat(Chunk.toReadonlyArray(chunks)).toString("utf8"))
+  )
+}
+
+/** `completions[3]`, `prompt`, or `body` for the whole. */
+const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
+  path.length === 0 ? "body" : path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("")
+
+const truncate = (s: string, max = 200): string => (s.length <= max ? s : `${s.slice(0, max)}…`)
+
+// Unknown fields are refused, as the OpenAPI document says (`additionalProperties: false`): a misspelt
+// field is named rather than silently ignored.
+const decodeScoreRequest = Schema.decodeUnknown(ScoreRequestBody, { onExcessProperty: "error" })
+
+/** The body as a score request, or a 400 naming the first bad field. */
+const parseScoreRequest = (text: string) =>
+  Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: () => new BadRequest({ field: "body", message: "body: not valid JSON" })
+  }).pipe(
+    Effect.flatMap((json) =>
+      decodeScoreRequest(json).pipe(
+        Effect.mapError((error) => {
+          const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+          const field = fieldName(issue?.path ?? [])
+          return new BadRequest({ field, message: `${field}: ${truncate(issue?.message ?? "invalid")}` })
+        })
+      )
+    )
+  )
+
+const retryAfter = (seconds: number) =>
+  HttpApp.appendPreResponseHandler((_request, response) => Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(seconds))))
+
+/** The handlers, with one rate limiter for the life of the server. */
+export const ScoreGroupLive = HttpApiBuilder.group(ScoreApi, "score", (handlers) =>
+  Effect.gen(function* () {
+    const limiter = yield* makeRateLimiter
+    return handlers
+      .handleRaw("score", ({ request }) =>
+        Effect.gen(function* () {
+          const caller = yield* ApiCaller
+          const decision = yield* limiter.take(caller.id, caller.rateLimitPerMinute)
+          if (decision._tag === "Limited") {
+            yield* retryAfter(decision.retryAfterSeconds)
+            return yield* new RateLimited({
+              retry_after_seconds: decision.retryAfterSeconds,
+              message: `rate limit of ${caller.rateLimitPerMinute} requests per minute reached; retry in ${decision.retryAfterSeconds} s`
+            })
+          }
+          const body = yield* readBody(request, MAX_BODY_BYTES).pipe(Effect.flatMap(parseScoreRequest))
+          const scored = yield* scoreNow({ prompt: body.prompt, completions: body.completions, apiKeyId: caller.id }).pipe(
+            Effect.catchAll((e): Effect.Effect<never, MinersUnavailable | InternalError> => {
+              if (e._tag === "NoMinersAnswered") return Effect.fail(new MinersUnavailable({ message: e.message }))
+              const transient = e._tag === "ChainTimeout" || e._tag === "ChainUnavailable"
+              return Effect.logError("scoring request failed").pipe(
+                Effect.annotateLogs({ error: e.message, api_key_id: caller.id }),
+                Effect.zipRight(
+                  Effect.fail(
+                    transient
+                      ? new MinersUnavailable({ message: "the validator cannot reach the chain right now; nothing was stored, try again later" })
+                      : new InternalError({ message: "the validator failed to score the request; nothing was stored" })
+                  )
+                )
+              )
+            })
+          )
+          return {
+            request_id: scored.requestId,
+            cid_to_consensus: scored.consensus.cid_to_consensus,
+            hotkey_to_score: scored.consensus.hotkey_to_score,
+            completions: scored.completions,
+            responses: scored.responses,
+            queried: scored.queried,
+            deadline_at: scored.deadlineAt
+          }
+        })
+      )
+      .handle("result", ({ path }) =>
+        Effect.gen(function* () {
+          const caller = yield* ApiCaller
+          const found = yield* finalResult(path.id, caller.id).pipe(
+            Effect.catchTag("StoreError", (e) =>
+              Effect.logError("reading a request failed").pipe(
+                Effect.annotateLogs({ error: e.message }),
+                Effect.zipRight(Effect.fail(new InternalError({ message: "the validator could not read the request; try again later" })))
+              )
+            )
+          )
+          if (Option.isNone(found)) return yield* new NotFound({ message: `no request ${JSON.stringify(truncate(path.id, 80))} for this API key` })
+          const r = found.value
+          return {
+            request_id: r.requestId,
+            status: r.status,
+            deadline_at: r.deadlineAt,
+            ...(r.result === undefined
+              ? {}
+              : { result: { cid_to_consensus: r.result.cid_to_consensus, hotkey_to_score: r.result.hotkey_to_score, scored_at: r.result.scoredAt } })
+          }
+        })
+      )
+  })
+)
+
+/** The API's routes, handlers and OpenAPI document, sharing one router. */
+const ScoreApiLive = HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH }).pipe(
+  Layer.provideMerge(HttpApiBuilder.api(ScoreApi)),
+  Layer.provide(ScoreGroupLive),
+  Layer.provide(ApiKeyAuthLive),
+  Layer.provideMerge(HttpApiBuilder.Router.Live),
+  Layer.provideMerge(HttpApiBuilder.Middleware.layer)
+)
+
+/** Builds the scoring API as one `HttpApp` (routes under `/api/v1`), living as long as the scope. */
+export const makeScoreApiApp = Effect.gen(function* () {
+  const context = yield* Layer.build(ScoreApiLive)
+  return yield* Effect.provide(HttpApiBuilder.httpApp, context)
+})

@@ -1,0 +1,148 @@
+/**
+ * The validator's HTTP server on `--api.ip`/`--api.port` (default 0.0.0.0:1888): one Bun server for
+ * everything a validator answers over plain HTTP (its axon, for synapses, is a separate server).
+ *
+ * | path | what |
+ * | --- | --- |
+ * | `/api/v1/*` | the scoring API (`score-api.ts`), OpenAPI document at `/api/v1/openapi.json` |
+ * | `/metrics` | Prometheus text format; the store gauges are refreshed on each scrape |
+ * | `/healthz` | `200 {"status":"ok"}` while the server runs |
+ * | anything else | the extra routers, in the order given (e.g. the dashboard) |
+ *
+ * Composition point: a program adds its own pages by passing `HttpRouter`s, which are concatenated at the
+ * root, next to the routes above:
+ *
+ * ```ts
+ * const dashboard = HttpRouter.empty.pipe(HttpRouter.get("/", page), HttpRouter.get("/dashboard/data", data))
+ * yield* serveValidatorHttp({ ip: "0.0.0.0", port: 1888 }, [dashboard])   // in a scope; stops when it closes
+ * // or as a layer: validatorHttpLayer(config, [dashboard])
+ * ```
+ *
+ * The routers' handlers may need services (the store, the chain, …): those become requirements of the
+ * server effect. A router that claims a reserved path (`/api/v1…`, `/metrics`, `/healthz`) is refused with
+ * `ValidatorHttpError` before anything listens, rather than failing inside the router at the first request.
+ */
+import { HttpRouter, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { BunHttpServer } from "@effect/platform-bun"
+import { Chunk, Clock, Data, Effect, Exit, Layer } from "effect"
+import { recordApiRequest, recordStoreStats, registerValidatorMetrics } from "../../pipeline/validator/metrics.ts"
+import { ValidatorStore } from "../../services/validator-store.ts"
+import { metricsResponse } from "./metrics.ts"
+import { makeScoreApiApp, OPENAPI_PATH } from "./score-api.ts"
+
+/** Where the server listens. */
+export interface ValidatorHttpConfig {
+  /** Address to bind (`--api.ip`). */
+  readonly ip: string
+  /** Port to bind (`--api.port`); 0 picks a free one. */
+  readonly port: number
+}
+
+/** The defaults of `--api.ip` and `--api.port`. */
+export const defaultValidatorHttpConfig: ValidatorHttpConfig = { ip: "0.0.0.0", port: 1888 }
+
+/** A running server. */
+export interface ServingValidatorHttp {
+  readonly ip: string
+  /** The bound port (the real one when 0 was asked). */
+  readonly port: number
+  /** Base URL for clients on this host, e.g. `http://127.0.0.1:1888`. */
+  readonly url: string
+}
+
+/** The server could not start: the address is taken or invalid, or an extra router claims a reserved path. */
+export class ValidatorHttpError extends Data.TaggedError("ValidatorHttpError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** Paths the server keeps for itself. */
+export const RESERVED_PATHS: ReadonlyArray<string> = ["/api/v1", "/metrics", "/healthz"]
+
+const isReserved = (path: string): boolean =>
+  RESERVED_PATHS.some((reserved) => path === reserved || path.startsWith(`${reserved}/`))
+
+/** The reserved paths an extra router claims, if any. */
+const reservedClaims = <E, R>(router: HttpRouter.HttpRouter<E, R>): ReadonlyArray<string> => [
+  ...Chunk.toReadonlyArray(router.routes)
+    .map((route) => route.path)
+    .filter(isReserved),
+  ...Chunk.toReadonlyArray(router.mounts)
+    .map(([prefix]) => prefix)
+    .filter(isReserved)
+]
+
+/** The metric label of a scoring-API route: method and path template. */
+export const apiRouteLabel = (method: string, url: string): string => {
+  const path = url.split("?")[0] ?? ""
+  if (path === "/api/v1/score") return `${method} /api/v1/score`
+  if (/^\/api\/v1\/score\/[^/]+$/.test(path)) return `${method} /api/v1/score/{id}`
+  if (path === OPENAPI_PATH) return `${method} ${OPENAPI_PATH}`
+  return "other"
+}
+
+/** Counts each scoring-API request by route and status, and times it. */
+const withApiMetrics = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const start = yield* Clock.currentTimeMillis
+    const exit = yield* Effect.exit(app)
+    const status = Exit.isSuccess(exit) ? exit.value.status : (yield* HttpServerError.causeResponse(exit.cause))[0].status
+    const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
+    yield* recordApiRequest(apiRouteLabel(request.method, request.url), status, seconds)
+    return yield* exit
+  })
+
+/** `/metrics`: refreshes the store gauges (a failing store only leaves them stale), then renders everything. */
+const metricsRoute = Effect.gen(function* () {
+  const store = yield* ValidatorStore
+  yield* store.stats.pipe(
+    Effect.flatMap(recordStoreStats),
+    Effect.catchAll((e) => Effect.logWarning("store stats unavailable for /metrics").pipe(Effect.annotateLogs({ error: e.message })))
+  )
+  return yield* metricsResponse
+})
+
+const healthz = HttpServerResponse.json({ status: "ok" })
+
+/**
+ * Serves the scoring API, `/metrics`, `/healthz` and `routers` until the scope closes (closing it stops
+ * the server: in-flight requests are cut, nothing half-stored, since every store change is one transaction).
+ */
+export const serveValidatorHttp = <E = never, R = never>(
+  config: ValidatorHttpConfig,
+  routers: ReadonlyArray<HttpRouter.HttpRouter<E, R>> = []
+) =>
+  Effect.gen(function* () {
+    const claimed = routers.flatMap(reservedClaims)
+    if (claimed.length > 0)
+      return yield* new ValidatorHttpError({
+        message: `extra routes claim reserved paths (${claimed.join(", ")}); ${RESERVED_PATHS.join(", ")} belong to the validator server`
+      })
+    yield* registerValidatorMetrics
+    const api = yield* makeScoreApiApp
+    const own = HttpRouter.empty.pipe(
+      HttpRouter.mountApp("/api/v1", withApiMetrics(api), { includePrefix: true }),
+      HttpRouter.get("/metrics", metricsRoute),
+      HttpRouter.get("/healthz", healthz)
+    )
+    const app = HttpRouter.concatAll(own, ...routers)
+
+    const server = yield* BunHttpServer.make({ hostname: config.ip, port: config.port }).pipe(
+      Effect.catchAllDefect((cause) =>
+        Effect.fail(new ValidatorHttpError({ message: `cannot listen on ${config.ip}:${config.port}: ${String(cause)}`, cause }))
+      )
+    )
+    yield* HttpServer.serveEffect(app).pipe(Effect.provideService(HttpServer.HttpServer, server))
+    const port = server.address._tag === "TcpAddress" ? server.address.port : config.port
+    const host = config.ip === "0.0.0.0" ? "127.0.0.1" : config.ip.includes(":") ? `[${config.ip}]` : config.ip
+    const serving: ServingValidatorHttp = { ip: config.ip, port, url: `http://${host}:${port}` }
+    yield* Effect.logInfo(`validator HTTP serving /api/v1, /metrics, /healthz on ${config.ip}:${port}`).pipe(
+      Effect.annotateLogs({ extra_routers: routers.length })
+    )
+    return serving
+  })
+
+/** `serveValidatorHttp` as a layer: the server runs as long as the layer. */
+export const validatorHttpLayer = <E = never, R = never>(config: ValidatorHttpConfig, routers: ReadonlyArray<HttpRouter.HttpRouter<E, R>> = []) =>
+  Layer.scopedDiscard(serveValidatorHttp(config, routers))
