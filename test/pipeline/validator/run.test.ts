@@ -1,0 +1,106 @@
+/**
+ * `runValidator` itself — the runner with its loops — on the in-memory chain with real miner axons, a
+ * short step and deadline: it announces its axon, queries, scores, delivers results, sets weights (again
+ * after an epoch), and stops cleanly when interrupted (axon closed, no more requests).
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { Effect, Exit, Fiber, ManagedRuntime, Option } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { ChainMemoryControl } from "../../../src/adapters/chain-memory.ts"
+import * as DendriteLive from "../../../src/adapters/dendrite.ts"
+import { MTurkResponseSynapse } from "../../../src/domain/synapses.ts"
+import { runValidator, VALIDATOR_AXON_VERSION } from "../../../src/pipeline/validator/run.ts"
+import { Chain } from "../../../src/services/chain.ts"
+import { Dendrite } from "../../../src/services/dendrite.ts"
+import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { startTestMinerNode, type MinerBehaviour, type TestMinerNode } from "../../support/validator-miners.ts"
+import { minerKeys, NETUID, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
+
+setDefaultTimeout(30_000)
+
+const dir = mkdtempSync(join(tmpdir(), "dojo-validator-run-"))
+const pairs = writeSyntheticJsonl(dir, "pairs.jsonl", 20, 5)
+const behaviours: ReadonlyArray<MinerBehaviour> = ["good", "half", "bad"]
+const miners = new Map<MinerBehaviour, TestMinerNode>()
+
+beforeAll(async () => {
+  for (const [i, b] of behaviours.entries()) miners.set(b, await startTestMinerNode({ key: minerKeys[b], behaviour: b, ip: `127.0.0.${i + 2}` }))
+})
+afterAll(async () => {
+  for (const m of miners.values()) await m.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Polls `check` until it holds (for waiting on the loops, not for timing them). */
+const eventually = async (what: string, check: () => Promise<boolean>, limitMs = 15_000) => {
+  const end = Date.now() + limitMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`)
+    await Bun.sleep(50)
+  }
+}
+
+describe("runValidator on the in-memory chain", () => {
+  test("queries, scores, delivers, sets weights every epoch, and stops cleanly when interrupted", async () => {
+    const runtime = ManagedRuntime.make(
+      worldLayers({
+        chain: worldChain(
+          behaviours.map((b) => ({ hotkey: minerKeys[b].ss58Address, axon: { ip: miners.get(b)!.axon.bound.ip, port: miners.get(b)!.axon.bound.port } })),
+          { weightsRateLimit: 2 }
+        ),
+        settings: testValidatorSettings({ stepSeconds: 0.25, deadlineSeconds: 0.5, evaluationRate: 1, epochLength: 5, queryTimeoutSeconds: 2, resultTimeoutSeconds: 2 }),
+        seedPath: pairs
+      })
+    )
+    const store = <A, E>(f: (s: ValidatorStore["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(ValidatorStore, f))
+    const chain = <A, E>(f: (c: Chain["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Chain, f))
+    const stranger = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: minerKeys.down }))
+    try {
+      const fiber = runtime.runFork(Effect.scoped(runValidator))
+
+      // The validator's axon is announced on chain, and serving.
+      await eventually("the axon is on chain", async () => (await chain((c) => c.metagraph(NETUID))).neurons[0]!.axon.port !== 0)
+      const axon = (await chain((c) => c.metagraph(NETUID))).neurons[0]!.axon
+      expect([axon.ip, axon.version]).toEqual(["127.0.0.3", VALIDATOR_AXON_VERSION])
+      const target = { ip: axon.ip, port: axon.port, hotkey: validatorKey.ss58Address }
+      const body = { mturk_hit_id: "HIT", aws_credentials: null, completion_id_to_score: {}, request_id: "r" }
+      const call = () => stranger.runPromise(Effect.flatMap(Dendrite, (d) => d.call(target, MTurkResponseSynapse, body)))
+      expect((await call()).statusCode).toBe(403) // served, and an unregistered sender is refused
+
+      // Queried, scored, delivered.
+      await eventually("three requests are scored", async () => (await store((s) => s.stats)).scored >= 3)
+      const scored = (await store((s) => s.recentRequests(100))).filter((r) => r.status === "scored")
+      for (const r of scored) expect(r.responseCount).toBe(3)
+      await eventually("their results reached every participant", async () =>
+        scored.every((r) => behaviours.every((b) => miners.get(b)!.results.some((x) => x.request_id === r.requestId)))
+      )
+
+      // Weights set once there are scores; again after an epoch's worth of blocks.
+      await eventually("weights are set", async () => Option.isSome(await store((s) => s.lastWeights)))
+      const first = Option.getOrThrow(await store((s) => s.lastWeights))
+      const onChain = new Map(await chain((c) => c.weightsOf(NETUID, 0)))
+      expect(new Map(first.uids.map((u, i) => [u, first.weights[i]!]))).toEqual(onChain)
+      const w = (uid: number) => onChain.get(uid) ?? 0
+      expect(w(1)).toBeGreaterThanOrEqual(w(2))
+      expect(w(2)).toBeGreaterThanOrEqual(w(3))
+      expect(w(1)).toBeGreaterThan(w(3))
+      await runtime.runPromise(Effect.flatMap(ChainMemoryControl, (c) => c.advance(5)))
+      await eventually("weights are set again after an epoch", async () => Option.getOrThrow(await store((s) => s.lastWeights)).block > first.block)
+
+      // Interrupted: the runner ends as interrupted (not failed), its axon closes and it asks nobody more.
+      const exit = await runtime.runPromise(Fiber.interrupt(fiber))
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect((await call()).statusCode).toBe(503)
+      const requests = (await store((s) => s.stats)).requests
+      const received = miners.get("good")!.requests.length
+      await Bun.sleep(600)
+      expect((await store((s) => s.stats)).requests).toBe(requests)
+      expect(miners.get("good")!.requests.length).toBe(received)
+    } finally {
+      await stranger.dispose()
+      await runtime.dispose()
+    }
+  })
+})
