@@ -1,0 +1,143 @@
+/**
+ * `bun run src/programs/api-keys.ts <create|list|revoke>`: the scoring API's keys, in the validator's
+ * store. The store is found as the validator finds it: `--store.url` / `--store.path`, else the SQLite
+ * file in the validator's data directory (`--netuid` with `--wallet.name`, `--wallet.hotkey`,
+ * `--logging.logging_dir`, `--neuron.name`).
+ *
+ * - `create --name N [--rate_limit 60]`: makes a key; its last line of output is the key, shown this once
+ *   (only its SHA-256 is stored).
+ * - `list`: every key with id, name, limit, creation and revocation time (never the key or its hash).
+ * - `revoke --id ID`: the key stops working at once (the validator looks keys up on every request).
+ */
+import { Command, Options, ValidationError } from "@effect/cli"
+import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Console, Data, Effect, Logger, Option, Redacted } from "effect"
+import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/api-keys.ts"
+import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
+import { ValidatorStore, type ApiKey } from "../services/validator-store.ts"
+import { dataDirOptions, neuronDataDir, type DataDirFlags } from "./options/data-dir.ts"
+import { resolveStoreConfig, storeOptions, type StoreFlags } from "./options/store.ts"
+import { walletHotkey, walletName } from "./options/wallet.ts"
+
+/** Neither a store flag nor `--netuid` was given, so there is no store to open. */
+class StoreNotLocated extends Data.TaggedError("StoreNotLocated")<{ readonly message: string }> {}
+
+/** No active key with that id. */
+class NoSuchKey extends Data.TaggedError("NoSuchKey")<{ readonly id: string }> {
+  override get message() {
+    return `no active API key ${this.id} (see \`list\`)`
+  }
+}
+
+const location = {
+  store: storeOptions,
+  netuid: Options.integer("netuid").pipe(
+    Options.withDescription("The validator's subnet, to find its store in its data directory (not needed with --store.url/--store.path)."),
+    Options.optional
+  ),
+  walletName,
+  walletHotkey,
+  dataDir: dataDirOptions("validator")
+}
+
+/** Where the store is, as parsed. */
+interface Location {
+  readonly store: StoreFlags
+  readonly netuid: Option.Option<number>
+  readonly walletName: string
+  readonly walletHotkey: string
+  readonly dataDir: DataDirFlags
+}
+
+/** Runs `effect` against the validator's store; prints a failure's message (never a secret) and exits 1. */
+const withStore = <A, E extends { readonly message: string }>(at: Location, effect: Effect.Effect<A, E, ValidatorStore>) =>
+  Effect.gen(function* () {
+    const dataDir = Option.match(at.netuid, {
+      onNone: () => undefined,
+      onSome: (netuid) => neuronDataDir({ name: at.walletName, hotkey: at.walletHotkey }, netuid, at.dataDir)
+    })
+    if (dataDir === undefined && Option.isNone(at.store.url) && Option.isNone(at.store.path))
+      return yield* new StoreNotLocated({
+        message: "give --netuid (with the validator's --wallet.name/--wallet.hotkey) to use its store, or --store.path/--store.url"
+      })
+    const config = yield* resolveStoreConfig(at.store, dataDir ?? "")
+    return yield* Effect.provide(effect, ValidatorStoreLive(config))
+  }).pipe(
+    Effect.asVoid,
+    Effect.catchAll((e) => Console.error(`error: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
+  )
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString()
+
+/** One line per key. */
+export const renderKeys = (keys: ReadonlyArray<ApiKey>): string =>
+  keys.length === 0
+    ? "(no API keys)"
+    : keys
+        .map(
+          (k) =>
+            `${k.id}  ${JSON.stringify(k.name)}  ${k.rateLimitPerMinute}/min  created ${iso(k.createdAt)}  ` +
+            (k.revokedAt === undefined ? "active" : `revoked ${iso(k.revokedAt)}`)
+        )
+        .join("\n")
+
+const positive = (flag: string, max: number) =>
+  Options.integer(flag).pipe(Options.filterMap((n) => (n >= 1 && n <= max ? Option.some(n) : Option.none()), `--${flag} must be between 1 and ${max}`))
+
+const createCmd = Command.make(
+  "create",
+  {
+    ...location,
+    name: Options.text("name").pipe(
+      Options.filterMap((s) => (s.trim() !== "" && s.length <= 100 ? Option.some(s.trim()) : Option.none()), "--name must be 1 to 100 characters"),
+      Options.withDescription("who the key is for (shown by `list`)")
+    ),
+    rateLimit: positive("rate_limit", 100_000).pipe(
+      Options.withDefault(DEFAULT_RATE_LIMIT_PER_MINUTE),
+      Options.withDescription(`score requests per minute for this key (default ${DEFAULT_RATE_LIMIT_PER_MINUTE})`)
+    )
+  },
+  (a) =>
+    withStore(
+      a,
+      Effect.gen(function* () {
+        const { record, key } = yield* createApiKey({ name: a.name, rateLimitPerMinute: a.rateLimit })
+        yield* Console.log(`created API key ${record.id} (${JSON.stringify(record.name)}, ${record.rateLimitPerMinute} requests/minute)`)
+        yield* Console.log("the key follows; it is shown only this once (the validator keeps only its hash):")
+        yield* Console.log(Redacted.value(key))
+      })
+    )
+).pipe(Command.withDescription("create a scoring-API key; the last line printed is the key, shown once"))
+
+const listCmd = Command.make("list", location, (a) =>
+  withStore(a, Effect.flatMap(ValidatorStore, (s) => Effect.flatMap(s.listApiKeys, (keys) => Console.log(renderKeys(keys)))))
+).pipe(Command.withDescription("list every key (id, name, limit, created, revoked)"))
+
+const revokeCmd = Command.make("revoke", { ...location, id: Options.text("id").pipe(Options.withDescription("the key id, e.g. key_0123456789abcdef")) }, (a) =>
+  withStore(
+    a,
+    Effect.gen(function* () {
+      const store = yield* ValidatorStore
+      if (!(yield* store.revokeApiKey(a.id))) return yield* new NoSuchKey({ id: a.id })
+      yield* Console.log(`revoked ${a.id}`)
+    })
+  )
+).pipe(Command.withDescription("revoke a key; it stops working at once"))
+
+const apiKeys = Command.make("api-keys").pipe(
+  Command.withDescription("manage the validator's scoring-API keys"),
+  Command.withSubcommands([createCmd, listCmd, revokeCmd])
+)
+
+const cli = Command.run(apiKeys, { name: "Dojo API keys", version: "0.1.0" })
+
+if (import.meta.main) {
+  cli(process.argv).pipe(
+    // @effect/cli has already printed what was wrong with the command line; just exit non-zero.
+    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
+    // Logs go to stderr, so stdout holds only the command's output (and `create`'s last line is the key).
+    Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
+    Effect.provide(BunContext.layer),
+    BunRuntime.runMain({ disablePrettyLogger: true })
+  )
+}
