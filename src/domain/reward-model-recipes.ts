@@ -21,7 +21,7 @@ export interface RewardModelRecipe {
 export const rewardModelRecipes = [
   { name: "chance", pairs: 400, config: { epochs: 3, shuffleLabels: true } },
   { name: "weak", pairs: 10, config: { epochs: 3 } },
-  { name: "medium", pairs: 40, config: { epochs: 3 } },
+  { name: "medium", pairs: 100, config: { epochs: 3 } },
   { name: "strong", pairs: 400, config: { epochs: 3 } }
 ] as const satisfies ReadonlyArray<RewardModelRecipe>
 

@@ -1,16 +1,28 @@
-export {}
 /**
- * `bun run demo` — will run a whole local Dojo subnet: the real subtensor runtime under chopsticks,
- * validators and miners as separate processes, scoring, weights and incentive read back from chain.
- * Until that is built it says so and exits non-zero rather than pretend.
+ * `bun run demo` — a whole local Dojo subnet in one command (see src/demo/run.ts). Exits 0 when incentive
+ * follows the miners' accuracy, 1 when it does not or something failed. `--keep` leaves it running.
  */
-console.error(
-  [
-    "Dojo demo: not built yet.",
-    "When finished, this command starts a local subtensor chain (spec 185 under chopsticks), creates a subnet,",
-    "registers validators and miners of different quality, lets the validators score them against the consensus",
-    "and set weights, then prints each miner's accuracy, consensus score, weight and on-chain incentive.",
-    "Track progress in the README's status section."
-  ].join("\n")
+import { Command, Options } from "@effect/cli"
+import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Console, Effect } from "effect"
+import { runDemo } from "../demo/run.ts"
+
+const command = Command.make(
+  "demo",
+  {
+    short: Options.boolean("short").pipe(Options.withDescription("Fewer scored requests (for tests).")),
+    keep: Options.boolean("keep").pipe(Options.withDescription("Leave the subnet running after the table, until Ctrl-C.")),
+    validators: Options.integer("validators").pipe(Options.withDescription("Validators (1 or 2)."), Options.withDefault(1)),
+    seed: Options.integer("seed").pipe(Options.withDescription("Seed of the models and data."), Options.withDefault(1)),
+    timeout: Options.integer("timeout").pipe(Options.withDescription("Seconds the scoring phase may take."), Options.withDefault(150))
+  },
+  (flags) =>
+    Effect.scoped(
+      runDemo({ short: flags.short, keep: flags.keep, validators: Math.min(2, Math.max(1, flags.validators)), seed: flags.seed, timeoutSeconds: flags.timeout })
+    ).pipe(
+      Effect.flatMap((result) => (result.ordered ? Effect.void : Effect.sync(() => (process.exitCode = 1)))),
+      Effect.catchAll((error) => Console.error(`\ndemo failed: ${typeof error === "string" ? error : error.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
+    )
 )
-process.exit(2)
+
+Command.run(command, { name: "dojo demo", version: "0.1.0" })(process.argv).pipe(Effect.provide(BunContext.layer), BunRuntime.runMain)

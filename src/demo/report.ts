@@ -1,0 +1,51 @@
+/**
+ * The demo's closing table and its verdict: every miner's measured accuracy next to what the subnet made
+ * of it (the validator's consensus score, the weight on chain, the incentive Yuma gave). The mechanism
+ * works when incentive follows accuracy.
+ */
+
+/** One miner's row. */
+export interface MinerRow {
+  readonly uid: number
+  readonly name: string
+  readonly method: string
+  /** Accuracy of its model on unseen pairs, measured by the demo. */
+  readonly accuracy: number
+  /** Hidden evaluation pairs it ranked the human way, as the validator counted them. */
+  readonly evaluated: { readonly correct: number; readonly answered: number }
+  /** The validator's EMA score. */
+  readonly score: number
+  /** Its weight on chain from the validator(s), normalised. */
+  readonly weight: number
+  /** Its incentive on chain, in [0, 1]. */
+  readonly incentive: number
+}
+
+/** True when sorting by accuracy (best first) gives strictly decreasing incentive. */
+export const incentiveFollowsAccuracy = (rows: ReadonlyArray<MinerRow>): boolean => {
+  const byAccuracy = [...rows].sort((a, b) => b.accuracy - a.accuracy)
+  return byAccuracy.every((row, i) => i === 0 || byAccuracy[i - 1]!.incentive > row.incentive)
+}
+
+const pad = (s: string, n: number) => s.padEnd(n)
+const fmt = (x: number, digits = 3) => x.toFixed(digits)
+
+/** The table as text, best accuracy first. */
+export const renderTable = (rows: ReadonlyArray<MinerRow>): string => {
+  const header = ["uid", "miner", "method", "accuracy", "evaluated", "consensus score", "weight", "incentive"]
+  const lines = [...rows]
+    .sort((a, b) => b.accuracy - a.accuracy)
+    .map((r) => [
+      String(r.uid),
+      r.name,
+      r.method,
+      fmt(r.accuracy),
+      `${r.evaluated.correct}/${r.evaluated.answered}`,
+      fmt(r.score, 4),
+      fmt(r.weight),
+      fmt(r.incentive)
+    ])
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
+  const row = (cells: ReadonlyArray<string>) => cells.map((c, i) => pad(c, widths[i]!)).join("  ")
+  return [row(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(row)].join("\n")
+}
