@@ -133,7 +133,8 @@ export const serveValidatorHttp = <E = never, R = never>(
         Effect.fail(new ValidatorHttpError({ message: `cannot listen on ${config.ip}:${config.port}: ${String(cause)}`, cause }))
       )
     )
-    yield* HttpServer.serveEffect(app).pipe(Effect.provideService(HttpServer.HttpServer, server))
+    // The platform services (file system, ETags) that HttpApi's router expects of any Bun server.
+    yield* HttpServer.serveEffect(app).pipe(Effect.provideService(HttpServer.HttpServer, server), Effect.provide(BunHttpServer.layerContext))
     const port = server.address._tag === "TcpAddress" ? server.address.port : config.port
     const host = config.ip === "0.0.0.0" ? "127.0.0.1" : config.ip.includes(":") ? `[${config.ip}]` : config.ip
     const serving: ServingValidatorHttp = { ip: config.ip, port, url: `http://${host}:${port}` }

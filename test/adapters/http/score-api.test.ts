@@ -28,18 +28,42 @@ const minerKeys = [1, 2, 3].map((i) => keypairFromUri(`//Miner${i}`))
 /** Miner i's score for a text: a fixed function of the text, offset per miner so they disagree a little. */
 const minerScore = (i: number, text: string): number => Math.min(1, ((text.length * 7) % 11) / 10 + i * 0.03)
 
+const settings = { ...defaultValidatorSettings, netuid: NETUID, queryTimeoutSeconds: 5, deadlineSeconds: 3600 }
+
 const minerScope = Effect.runSync(Scope.make())
 let miners: ReadonlyArray<ServingAxon> = []
-let runtime: ManagedRuntime.ManagedRuntime<any, any>
+/** The validator's services: the in-memory chain with the miners' axons registered, a real dendrite and store. */
+const layerFor = (axons: ReadonlyArray<ServingAxon>) =>
+  Layer.mergeAll(
+    ChainMemory.layer({
+      subnets: [
+        {
+          netuid: NETUID,
+          neurons: [
+            { hotkey: validatorHot.ss58Address, coldkey: keypairFromUri("//Alice").ss58Address, stake: 5000, validatorPermit: true },
+            ...minerKeys.map((hot, i) => ({
+              hotkey: hot.ss58Address,
+              coldkey: keypairFromUri(`//MinerCold${i}`).ss58Address,
+              axon: { ip: axons[i]!.bound.ip, port: axons[i]!.bound.port }
+            }))
+          ]
+        }
+      ]
+    }),
+    ValidatorStoreTest,
+    DendriteLive.layerFetch({ hotkey: validatorHot }),
+    layerDev("//Alice"),
+    Layer.succeed(ValidatorSettings, settings)
+  )
+type Services = Layer.Layer.Success<ReturnType<typeof layerFor>>
+let runtime: ManagedRuntime.ManagedRuntime<Services, Layer.Layer.Error<ReturnType<typeof layerFor>>>
 let serverScope: Scope.CloseableScope
 let server: ServingValidatorHttp
 let key = ""
 let otherKey = ""
 let keyId = ""
 
-const settings = { ...defaultValidatorSettings, netuid: NETUID, queryTimeoutSeconds: 5, deadlineSeconds: 3600 }
-
-const run = <A>(effect: Effect.Effect<A, any, any>): Promise<A> => runtime.runPromise(effect)
+const run = <A, E>(effect: Effect.Effect<A, E, Services>): Promise<A> => runtime.runPromise(effect)
 const storedRequests = () => run(Effect.flatMap(ValidatorStore, (s) => Effect.map(s.stats, (x) => x.requests)))
 
 const helloRouter = HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerResponse.text("hello from an extra router")))
@@ -60,30 +84,7 @@ beforeAll(async () => {
       ])
     ).pipe(Scope.extend(minerScope))
   )
-  const chain = ChainMemory.layer({
-    subnets: [
-      {
-        netuid: NETUID,
-        neurons: [
-          { hotkey: validatorHot.ss58Address, coldkey: keypairFromUri("//Alice").ss58Address, stake: 5000, validatorPermit: true },
-          ...minerKeys.map((hot, i) => ({
-            hotkey: hot.ss58Address,
-            coldkey: keypairFromUri(`//MinerCold${i}`).ss58Address,
-            axon: { ip: miners[i]!.bound.ip, port: miners[i]!.bound.port }
-          }))
-        ]
-      }
-    ]
-  })
-  runtime = ManagedRuntime.make(
-    Layer.mergeAll(
-      chain,
-      ValidatorStoreTest,
-      DendriteLive.layerFetch({ hotkey: validatorHot }),
-      layerDev("//Alice"),
-      Layer.succeed(ValidatorSettings, settings)
-    )
-  )
+  runtime = ManagedRuntime.make(layerFor(miners))
   serverScope = await run(Scope.make())
   server = await run(serveValidatorHttp({ ip: "127.0.0.2", port: 0 }, [helloRouter]).pipe(Scope.extend(serverScope)))
   const created = await run(createApiKey({ name: "app", rateLimitPerMinute: 1000 }))
