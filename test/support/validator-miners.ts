@@ -65,6 +65,8 @@ export interface MinerSpec {
   readonly ip: string
   /** Milliseconds the miner "thinks" before answering a RankingRequest. */
   readonly answerDelayMs?: number
+  /** Milliseconds before it acknowledges a RankingResult. */
+  readonly resultDelayMs?: number
 }
 
 /** Starts one miner's axon on `spec.ip`, port 0. */
@@ -85,7 +87,10 @@ export const startTestMinerNode = async (spec: MinerSpec): Promise<TestMinerNode
           }
         })
     }),
-    axonRoute(RankingResultSynapse, { forward: (_, body) => Effect.sync(() => (results.push(body), body)) })
+    axonRoute(RankingResultSynapse, {
+      forward: (_, body) =>
+        Effect.sync(() => results.push(body)).pipe(Effect.zipRight(Effect.sleep(spec.resultDelayMs ?? 0)), Effect.as(body))
+    })
   ]
   const scope = Effect.runSync(Scope.make())
   const axon = await Effect.runPromise(

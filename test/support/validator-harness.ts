@@ -1,0 +1,146 @@
+/**
+ * A validator process for the crash test: `bun test/support/validator-harness.ts <config.json>`.
+ *
+ * It runs the validator's real steps — queryStep (real dendrite to the test's miner axons), then
+ * scoreDueRequests, deliverResults and setWeights — in rounds against an SQLite FILE store, until the
+ * store holds `requests` requests, all scored and delivered, and weights are set; then it prints
+ * `@@ DONE {"weights": …}` and exits. Killed at any moment and started again, it resumes from the store.
+ *
+ * What makes a restarted run end in exactly the state of an uninterrupted one:
+ *  - the in-memory chain is seeded identically on every start (same uids and hotkeys);
+ *  - step k (k = requests already stored) runs with Random seeded `<seed>-k`, so the request id, cids,
+ *    order, miner sample and evaluation choice of request k never depend on earlier crashes;
+ *  - the preference streams are advanced past the items the stored requests used (per kind);
+ *  - scoring goes by creation order, and the accuracy window is made long enough (1e9 s) that no run
+ *    straddles a window boundary (a boundary would rightly reset accuracy between two runs).
+ *
+ * `delays` put latency before each commit (save, scoring, set_weights), like a slow disk or a block
+ * time, so a kill can land while a step is under way. `@@ PHASE <name> {…}` lines tell the test where
+ * the process is; the validator's own logs (logfmt) follow on stdout.
+ */
+import { BunContext } from "@effect/platform-bun"
+import { Effect, Layer, Logger, LogLevel, Random } from "effect"
+import { readFileSync } from "node:fs"
+import { ChainMemory } from "../../src/adapters/chain-memory.ts"
+import * as DendriteLive from "../../src/adapters/dendrite.ts"
+import * as PreferenceDataLive from "../../src/adapters/preference-data.ts"
+import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
+import { layerDev } from "../../src/adapters/wallet-fs.ts"
+import { deliverResults } from "../../src/pipeline/validator/deliver-results.ts"
+import { queryStep } from "../../src/pipeline/validator/query-step.ts"
+import { scoreDueRequests } from "../../src/pipeline/validator/score-due-requests.ts"
+import { setWeights } from "../../src/pipeline/validator/set-weights.ts"
+import { ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
+import { Chain } from "../../src/services/chain.ts"
+import { PreferenceData } from "../../src/services/preference-data.ts"
+import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { NETUID, testValidatorSettings, VALIDATOR_WALLET, validatorKey, worldChain } from "./validator-world.ts"
+
+/** What the harness is told to do. */
+export interface HarnessConfig {
+  /** SQLite file of the store. */
+  readonly store: string
+  /** The miners' axons, uid 1, 2, … in this order. */
+  readonly miners: ReadonlyArray<{ readonly hotkey: string; readonly ip: string; readonly port: number }>
+  readonly seedPath: string
+  readonly evaluationPath: string
+  /** Requests to create in all. */
+  readonly requests: number
+  /** Query steps per round (then one scoring, delivery and weights pass). */
+  readonly perRound: number
+  readonly seed: string
+  readonly evaluationRate: number
+  /** Milliseconds slept before each commit. */
+  readonly delays: { readonly saveMs: number; readonly scoreMs: number; readonly weightsMs: number }
+}
+
+/** The marker line prefix. */
+export const MARKER = "@@"
+
+const started = performance.now()
+const marker = (name: string, data: Record<string, unknown> = {}) =>
+  Effect.sync(() => console.log(`${MARKER} ${name} ${JSON.stringify({ ...data, ms: Math.round(performance.now() - started) })}`))
+
+/** The validator's layers for `config`, with latency before each commit. */
+const harnessLayers = (config: HarnessConfig) => {
+  const chain = ChainMemory.layer(
+    worldChain(config.miners.map((m) => ({ hotkey: m.hotkey, axon: { ip: m.ip, port: m.port } })), { weightsRateLimit: 0 })
+  )
+  const slowChain = Layer.effect(
+    Chain,
+    Effect.map(Chain, (c) => ({
+      ...c,
+      setWeights: (...args: Parameters<typeof c.setWeights>) => Effect.zipRight(Effect.sleep(config.delays.weightsMs), c.setWeights(...args))
+    }))
+  ).pipe(Layer.provide(chain))
+  const slowStore = Layer.effect(
+    ValidatorStore,
+    Effect.map(ValidatorStore, (s) => ({
+      ...s,
+      saveRequest: (input: Parameters<typeof s.saveRequest>[0]) => Effect.zipRight(Effect.sleep(config.delays.saveMs), s.saveRequest(input)),
+      recordScoring: (input: Parameters<typeof s.recordScoring>[0]) => Effect.zipRight(Effect.sleep(config.delays.scoreMs), s.recordScoring(input))
+    }))
+  ).pipe(Layer.provide(ValidatorStoreLive({ _tag: "sqlite", filename: config.store })))
+  return Layer.mergeAll(
+    slowChain,
+    slowStore,
+    layerDev(VALIDATOR_WALLET),
+    DendriteLive.layerFetch({ hotkey: validatorKey }),
+    PreferenceDataLive.layer({ seed: config.seedPath, evaluation: [config.evaluationPath] }).pipe(Layer.provide(BunContext.layer)),
+    Layer.succeed(
+      ValidatorSettings,
+      testValidatorSettings({
+        deadlineSeconds: 0,
+        evaluationRate: config.evaluationRate,
+        evaluationWindowSeconds: 1e9,
+        queryTimeoutSeconds: 5,
+        resultTimeoutSeconds: 5
+      })
+    ),
+    Logger.logFmt,
+    Logger.minimumLogLevel(LogLevel.Info)
+  )
+}
+
+/** The harness's whole run. */
+export const harness = (config: HarnessConfig) =>
+  Effect.gen(function* () {
+    const store = yield* ValidatorStore
+    const chain = yield* Chain
+    const data = yield* PreferenceData
+
+    // Resume the preference streams where the stored requests left them.
+    const stored = yield* store.recentRequests(1_000_000)
+    const used = { seed: stored.filter((r) => r.kind === "seed").length, evaluation: stored.filter((r) => r.kind === "evaluation").length }
+    for (let i = 0; i < used.seed; i++) yield* data.seed.next
+    for (let i = 0; i < used.evaluation; i++) yield* data.evaluation.next
+    yield* marker("START", { stored: stored.length })
+
+    for (;;) {
+      for (let r = 0; r < config.perRound; r++) {
+        const k = (yield* store.stats).requests
+        if (k >= config.requests) break
+        yield* marker("PHASE", { phase: "query", k })
+        yield* queryStep().pipe(Effect.withRandom(Random.make(`${config.seed}-${k}`)))
+      }
+      yield* marker("PHASE", { phase: "scoring" })
+      yield* scoreDueRequests()
+      yield* marker("PHASE", { phase: "delivering" })
+      yield* deliverResults()
+      yield* marker("PHASE", { phase: "weights" })
+      const weights = yield* setWeights()
+      const stats = yield* store.stats
+      if (stats.requests >= config.requests && stats.pending === 0 && stats.deliveriesPending === 0 && weights._tag === "Set") {
+        yield* marker("DONE", { weights: yield* chain.weightsOf(NETUID, 0) })
+        return
+      }
+    }
+  })
+
+if (import.meta.main) {
+  const path = process.argv[2]
+  if (path === undefined) throw new Error("usage: validator-harness.ts <config.json>")
+  const config = JSON.parse(readFileSync(path, "utf8")) as HarnessConfig
+  await Effect.runPromise(harness(config).pipe(Effect.provide(harnessLayers(config))))
+  process.exit(0)
+}
