@@ -1,0 +1,196 @@
+/**
+ * `bun run src/programs/miner.ts --netuid N --subtensor.network local --wallet.name W --wallet.hotkey H
+ * --axon.port P --scoring_method hf_model|llm_api|aws_mturk [--model_name …]` — a Dojo miner. Parses
+ * flags, builds the layers and runs until SIGINT/SIGTERM, when every scope closes (axon, callback API,
+ * chain connection, store). A startup failure prints one clear line and exits non-zero.
+ */
+import { Command, ValidationError } from "@effect/cli"
+import { BunContext, BunHttpServer, BunRuntime } from "@effect/platform-bun"
+import { Cause, Config, ConfigError, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { mkdirSync } from "node:fs"
+import * as AxonLive from "../adapters/axon.ts"
+import * as DendriteLive from "../adapters/dendrite.ts"
+import * as MTurkClient from "../adapters/mturk-client.ts"
+import { HfLocalScorerLive } from "../adapters/scorer-hf-local.ts"
+import * as HfRemote from "../adapters/scorer-hf-remote.ts"
+import * as Llm from "../adapters/scorer-llm.ts"
+import * as MTurkScorer from "../adapters/scorer-mturk.ts"
+import { MinerStoreLive } from "../adapters/sql/miner-store-sql.ts"
+import * as Sts from "../adapters/sts-assume-role.ts"
+import { serveCallbackApi } from "../pipeline/miner/human-feedback-callback.ts"
+import { startDeliveryLoop } from "../pipeline/miner/human-feedback-delivery.ts"
+import { startMiner } from "../pipeline/miner/serve.ts"
+import { defaultMinerSettings, MinerSettings } from "../pipeline/miner/settings.ts"
+import type { Scorer } from "../services/scorer.ts"
+import { Wallet } from "../services/wallet.ts"
+import { axonConfig, axonOptions } from "./options/axon.ts"
+import { type LoggingOptions, loggingOptions } from "./options/logging.ts"
+import { DEFAULT_HF_MODEL, type MinerFlags, minerOptions } from "./options/miner.ts"
+import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
+import { walletLayer, walletOptions } from "./options/wallet.ts"
+
+/** A command line that cannot run (a combination the flag parser cannot see). */
+class UsageError extends Error {}
+
+/** The Scorer the flags select; secrets come from the environment inside each adapter's layer. */
+const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
+  const modelName = Option.getOrUndefined(m.modelName)
+  switch (m.scoringMethod) {
+    case "hf_model":
+      return Option.match(m.hfEndpointUrl, {
+        onSome: (endpointUrl) => HfRemote.layerConfig({ endpointUrl, modelName: modelName ?? endpointUrl }),
+        onNone: () =>
+          HfLocalScorerLive({ model: modelName ?? DEFAULT_HF_MODEL, batchSize: m.hfBatchSize }).pipe(Layer.provide(BunContext.layer))
+      })
+    case "llm_api":
+      return Llm.layerConfig({
+        provider: m.llmProvider,
+        ...(modelName === undefined ? {} : { modelName }),
+        ...Option.match(m.llmBaseUrl, { onNone: () => ({}), onSome: (baseURL) => ({ baseURL }) })
+      })
+    case "aws_mturk": {
+      const environment = Option.getOrElse(m.mturkEnvironment, () => "sandbox" as const)
+      return MTurkScorer.layerConfig({
+        terms: {
+          reward: m.mturkReward,
+          maxAssignments: m.mturkMaxAssignments,
+          lifetimeSeconds: m.mturkLifetime,
+          assignmentDurationSeconds: m.mturkAssignmentDuration
+        },
+        ...(modelName === undefined ? {} : { modelName })
+      }).pipe(
+        Layer.provide(
+          MTurkClient.layerConfig({ environment, ...Option.match(m.mturkEndpointUrl, { onNone: () => ({}), onSome: (endpoint) => ({ endpoint }) }) })
+        )
+      )
+    }
+  }
+}
+
+/**
+ * The structured logger the `--logging.*` flags ask for. Built here because `loggingLayer` of
+ * options/logging.ts installs the string-returning `logfmtLogger`/`jsonLogger`, which print nothing;
+ * the loggers need `Logger.withConsoleLog`.
+ */
+const minerLogging = (o: LoggingOptions): Layer.Layer<never> =>
+  Layer.merge(
+    Logger.replace(Logger.defaultLogger, Logger.withConsoleLog(o.json ? Logger.jsonLogger : Logger.logfmtLogger)),
+    Logger.minimumLogLevel(o.trace ? LogLevel.Trace : o.debug ? LogLevel.Debug : LogLevel.Info)
+  )
+
+/** A missing or invalid environment setting, by name (Config hides the values of secret ones). */
+const describeConfig = (e: ConfigError.ConfigError): string => {
+  switch (e._op) {
+    case "MissingData":
+      return `environment variable ${e.path.join("_")} is not set`
+    case "InvalidData":
+      return `environment variable ${e.path.join("_")} is invalid`
+    case "And":
+      return `${describeConfig(e.left)}; ${describeConfig(e.right)}`
+    case "Or":
+      return `${describeConfig(e.left)} (or: ${describeConfig(e.right)})`
+    default:
+      return String(e)
+  }
+}
+
+/** One line for an operator: the error's own message (all typed errors here say what to do). */
+const describe = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isNone(failure)) return Cause.pretty(cause)
+  const e = failure.value
+  if (ConfigError.isConfigError(e)) return describeConfig(e)
+  return typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
+}
+
+const command = Command.make(
+  "miner",
+  {
+    wallet: walletOptions,
+    subtensor: subtensorOptions,
+    neuron: neuronOptions,
+    axon: axonOptions,
+    store: storeOptions,
+    miner: minerOptions,
+    logging: loggingOptions
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const m = flags.miner
+      const chain = resolveEndpoint(flags.subtensor)
+      if ("error" in chain) return yield* Effect.fail(new UsageError(chain.error))
+      const mturk = m.scoringMethod === "aws_mturk"
+      if (mturk && Option.isNone(m.mturkEnvironment))
+        return yield* Effect.fail(new UsageError("--scoring_method aws_mturk needs --aws_mturk_environment sandbox|production"))
+      const dataDir = dataDirOf(flags.neuron, flags.wallet, "miner")
+      const store = yield* resolveStoreConfig(flags.store, dataDir)
+      if (store._tag === "sqlite") mkdirSync(dataDir, { recursive: true })
+      const callbackSecret = yield* Config.option(Config.redacted("DOJO_CALLBACK_SECRET"))
+      const environment = Option.getOrElse(m.mturkEnvironment, () => "sandbox" as const)
+
+      const wallet = walletLayer(flags.wallet)
+      const signing = Layer.unwrapEffect(
+        Effect.map(Effect.flatMap(Wallet, (w) => w.hotkey), (hotkey) =>
+          Layer.merge(DendriteLive.layerFetch({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
+        )
+      ).pipe(Layer.provide(wallet))
+      const settings = Layer.succeed(MinerSettings, {
+        ...defaultMinerSettings,
+        netuid: flags.neuron.netuid,
+        minStake: m.minStake,
+        callbackSecret
+      })
+      const services = Layer.mergeAll(wallet, signing, settings, chainLayer(chain.endpoint), MinerStoreLive(store), scorerLayer(m))
+
+      const run = Effect.gen(function* () {
+        const running = yield* startMiner
+        if (mturk) {
+          const humanFeedback = Effect.gen(function* () {
+            yield* serveCallbackApi
+            yield* startDeliveryLoop(running.view)
+          })
+          yield* humanFeedback.pipe(
+            Effect.provide(
+              Layer.merge(
+                BunHttpServer.layer({ hostname: flags.neuron.apiIp, port: flags.neuron.apiPort }),
+                Sts.layerConfig({ environment, ...Option.match(m.stsEndpointUrl, { onNone: () => ({}), onSome: (endpoint) => ({ endpoint }) }) })
+              )
+            )
+          )
+        }
+        yield* Effect.logInfo("miner ready").pipe(
+          Effect.annotateLogs({
+            uid: running.uid,
+            hotkey: running.hotkey,
+            axon: `${running.axon.external.ip}:${running.axon.external.port}`,
+            scoring_method: m.scoringMethod
+          })
+        )
+        return yield* Effect.never
+      }).pipe(
+        Effect.scoped,
+        Effect.onInterrupt(() => Effect.logInfo("miner stopping: closing the axon, callback API and chain connection"))
+      )
+
+      yield* Effect.logInfo("starting miner").pipe(
+        Effect.annotateLogs({ endpoint: chain.endpoint, netuid: flags.neuron.netuid, scoring_method: m.scoringMethod, store: store._tag, data_dir: dataDir })
+      )
+      return yield* run.pipe(Effect.provide(services))
+    }).pipe(
+      Effect.provide(minerLogging(flags.logging)),
+      Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(`miner: error: ${describe(cause)}`)))
+    )
+).pipe(Command.withDescription("A Dojo miner: scores validators' RankingRequests with a reward model, an LLM, or MTurk workers."))
+
+const cli = Command.run(command, { name: "dojo miner", version: "0.1.0" })
+
+if (import.meta.main) {
+  cli(process.argv).pipe(
+    // @effect/cli has already printed what was wrong with the command line.
+    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
+    Effect.provide(BunContext.layer),
+    (effect) => BunRuntime.runMain(effect, { disableErrorReporting: true, disablePrettyLogger: true })
+  )
+}
