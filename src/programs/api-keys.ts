@@ -1,8 +1,8 @@
 /**
  * `bun run src/programs/api-keys.ts <create|list|revoke>`: the scoring API's keys, in the validator's
- * store. The store is found as the validator finds it: `--store.url` / `--store.path`, else the SQLite
- * file in the validator's data directory (`--netuid` with `--wallet.name`, `--wallet.hotkey`,
- * `--logging.logging_dir`, `--neuron.name`).
+ * store. The store is found as the validator finds it, from the same flags: `--store.url` /
+ * `--store.path`, else the SQLite file in the validator's data directory (`--neuron.data_dir`, default
+ * ~/.bittensor/miners/<--wallet.name>/<--wallet.hotkey>/netuid<--netuid>/validator).
  *
  * - `create --name N [--rate_limit 60]`: makes a key; its last line of output is the key, shown this once
  *   (only its SHA-256 is stored).
@@ -12,15 +12,20 @@
 import { Command, Options, ValidationError } from "@effect/cli"
 import { BunContext, BunRuntime } from "@effect/platform-bun"
 import { Console, Data, Effect, Logger, Option, Redacted } from "effect"
+import { existsSync } from "node:fs"
 import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/api-keys.ts"
 import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
 import { ValidatorStore, type ApiKey } from "../services/validator-store.ts"
-import { dataDirOptions, neuronDataDir, type DataDirFlags } from "./options/data-dir.ts"
-import { resolveStoreConfig, storeOptions, type StoreFlags } from "./options/store.ts"
-import { walletHotkey, walletName } from "./options/wallet.ts"
+import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { walletOptions } from "./options/wallet.ts"
 
-/** Neither a store flag nor `--netuid` was given, so there is no store to open. */
-class StoreNotLocated extends Data.TaggedError("StoreNotLocated")<{ readonly message: string }> {}
+/** `list`/`revoke` on an SQLite store that does not exist (yet): nothing to show, and nothing is created. */
+class StoreMissing extends Data.TaggedError("StoreMissing")<{ readonly filename: string }> {
+  override get message() {
+    return `no store at ${this.filename}: the validator creates it on its first run; check --netuid, --wallet.name, --wallet.hotkey and --neuron.data_dir, or pass --store.path/--store.url`
+  }
+}
 
 /** No active key with that id. */
 class NoSuchKey extends Data.TaggedError("NoSuchKey")<{ readonly id: string }> {
@@ -29,38 +34,27 @@ class NoSuchKey extends Data.TaggedError("NoSuchKey")<{ readonly id: string }> {
   }
 }
 
-const location = {
-  store: storeOptions,
-  netuid: Options.integer("netuid").pipe(
-    Options.withDescription("The validator's subnet, to find its store in its data directory (not needed with --store.url/--store.path)."),
-    Options.optional
-  ),
-  walletName,
-  walletHotkey,
-  dataDir: dataDirOptions("validator")
-}
+/** The validator's flags that locate its store (the same ones, so an operator can reuse its command line). */
+const location = { store: storeOptions, neuron: neuronOptions, wallet: walletOptions }
 
 /** Where the store is, as parsed. */
-interface Location {
-  readonly store: StoreFlags
-  readonly netuid: Option.Option<number>
-  readonly walletName: string
-  readonly walletHotkey: string
-  readonly dataDir: DataDirFlags
+type Location = {
+  readonly [K in keyof typeof location]: (typeof location)[K] extends Options.Options<infer A> ? A : never
 }
 
-/** Runs `effect` against the validator's store; prints a failure's message (never a secret) and exits 1. */
-const withStore = <A, E extends { readonly message: string }>(at: Location, effect: Effect.Effect<A, E, ValidatorStore>) =>
+/**
+ * Runs `effect` against the validator's store; prints a failure's message (never a secret) and exits 1.
+ * Only `create` may create the store (keys can be made before the validator's first run).
+ */
+const withStore = <A, E extends { readonly message: string }>(
+  at: Location,
+  effect: Effect.Effect<A, E, ValidatorStore>,
+  options: { readonly mayCreate: boolean }
+) =>
   Effect.gen(function* () {
-    const dataDir = Option.match(at.netuid, {
-      onNone: () => undefined,
-      onSome: (netuid) => neuronDataDir({ name: at.walletName, hotkey: at.walletHotkey }, netuid, at.dataDir)
-    })
-    if (dataDir === undefined && Option.isNone(at.store.url) && Option.isNone(at.store.path))
-      return yield* new StoreNotLocated({
-        message: "give --netuid (with the validator's --wallet.name/--wallet.hotkey) to use its store, or --store.path/--store.url"
-      })
-    const config = yield* resolveStoreConfig(at.store, dataDir ?? "")
+    const config = yield* resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator"))
+    if (config._tag === "sqlite" && !options.mayCreate && config.filename !== ":memory:" && !existsSync(config.filename))
+      return yield* new StoreMissing({ filename: config.filename })
     return yield* Effect.provide(effect, ValidatorStoreLive(config))
   }).pipe(
     Effect.asVoid,
@@ -105,12 +99,15 @@ const createCmd = Command.make(
         yield* Console.log(`created API key ${record.id} (${JSON.stringify(record.name)}, ${record.rateLimitPerMinute} requests/minute)`)
         yield* Console.log("the key follows; it is shown only this once (the validator keeps only its hash):")
         yield* Console.log(Redacted.value(key))
-      })
+      }),
+      { mayCreate: true }
     )
 ).pipe(Command.withDescription("create a scoring-API key; the last line printed is the key, shown once"))
 
 const listCmd = Command.make("list", location, (a) =>
-  withStore(a, Effect.flatMap(ValidatorStore, (s) => Effect.flatMap(s.listApiKeys, (keys) => Console.log(renderKeys(keys)))))
+  withStore(a, Effect.flatMap(ValidatorStore, (s) => Effect.flatMap(s.listApiKeys, (keys) => Console.log(renderKeys(keys)))), {
+    mayCreate: false
+  })
 ).pipe(Command.withDescription("list every key (id, name, limit, created, revoked)"))
 
 const revokeCmd = Command.make("revoke", { ...location, id: Options.text("id").pipe(Options.withDescription("the key id, e.g. key_0123456789abcdef")) }, (a) =>
@@ -120,7 +117,8 @@ const revokeCmd = Command.make("revoke", { ...location, id: Options.text("id").p
       const store = yield* ValidatorStore
       if (!(yield* store.revokeApiKey(a.id))) return yield* new NoSuchKey({ id: a.id })
       yield* Console.log(`revoked ${a.id}`)
-    })
+    }),
+    { mayCreate: false }
   )
 ).pipe(Command.withDescription("revoke a key; it stops working at once"))
 

@@ -27,8 +27,13 @@ const tempDir = () => {
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
-const cli = (args: ReadonlyArray<string>) => {
-  const proc = Bun.spawnSync(["bun", "run", "src/programs/api-keys.ts", ...args], { cwd: repoRoot, stdout: "pipe", stderr: "pipe" })
+const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const proc = Bun.spawnSync(["bun", "run", "src/programs/api-keys.ts", ...args], {
+    cwd: repoRoot,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env }
+  })
   const stdout = proc.stdout.toString()
   return { code: proc.exitCode, stdout, stderr: proc.stderr.toString(), lines: stdout.trimEnd().split("\n") }
 }
@@ -104,21 +109,32 @@ describe("api-keys", () => {
   )
 
   test(
-    "without store flags the store is the validator's, under its data directory; with neither, a clear error",
+    "without store flags the store is the validator's, in its data directory; list/revoke never create one",
     () => {
-      const root = tempDir()
-      const r = cli(["create", "--name", "n", "--netuid", "5", "--wallet.name", "val", "--wallet.hotkey", "hk", "--logging.logging_dir", root])
+      // HOME moved to a temporary folder: the default data directory is ~/.bittensor/miners/<wallet>/<hotkey>/netuid<N>/validator.
+      const home = tempDir()
+      const env = { HOME: home }
+      const flags = ["--netuid", "5", "--wallet.name", "val", "--wallet.hotkey", "hk"]
+      expect(cli(["list", ...flags], env).stderr).toContain("no store at")
+      expect(existsSync(join(home, ".bittensor"))).toBe(false)
+      const r = cli(["create", "--name", "n", ...flags], env)
       expect(r.code).toBe(0)
-      expect(existsSync(join(root, "val", "hk", "netuid5", "validator", "dojo.sqlite"))).toBe(true)
-      const listed = cli(["list", "--netuid", "5", "--wallet.name", "val", "--wallet.hotkey", "hk", "--logging.logging_dir", root])
+      expect(existsSync(join(home, ".bittensor", "miners", "val", "hk", "netuid5", "validator", "dojo.sqlite"))).toBe(true)
+      const listed = cli(["list", ...flags], env)
+      expect(listed.code).toBe(0)
       expect(listed.stdout).toMatch(/^key_[0-9a-f]{16}  "n"  60\/min/m)
 
-      const lost = cli(["list"])
-      expect(lost.code).toBe(1)
-      expect(lost.stderr).toContain("give --netuid")
-      const bad = cli(["create", "--name", "n", "--rate_limit", "0", "--store.path", join(root, "x.sqlite")])
+      // --neuron.data_dir moves it, as for the validator.
+      const dataDir = join(tempDir(), "state")
+      expect(cli(["create", "--name", "m", "--neuron.data_dir", dataDir], env).code).toBe(0)
+      expect(existsSync(join(dataDir, "dojo.sqlite"))).toBe(true)
+
+      const missing = cli(["revoke", "--id", "key_0000000000000000", "--store.path", join(home, "none.sqlite")], env)
+      expect(missing.code).toBe(1)
+      expect(missing.stderr).toContain(`no store at ${join(home, "none.sqlite")}`)
+      const bad = cli(["create", "--name", "n", "--rate_limit", "0", "--store.path", join(home, "x.sqlite")], env)
       expect(bad.code).toBe(2)
-      expect(existsSync(join(root, "x.sqlite"))).toBe(false)
+      expect(existsSync(join(home, "x.sqlite"))).toBe(false)
     },
     SPAWN_TIMEOUT
   )
