@@ -25,9 +25,9 @@ export const loggingOptions = Options.all({
   )
 })
 
-/** Structured logger (logfmt or JSON) at the level the flags ask for. */
+/** Structured logger (logfmt or JSON lines on the console) at the level the flags ask for. */
 export const loggingLayer = (options: LoggingOptions): Layer.Layer<never> =>
   Layer.merge(
-    Logger.replace(Logger.defaultLogger, options.json ? Logger.jsonLogger : Logger.logfmtLogger),
+    options.json ? Logger.json : Logger.logFmt,
     Logger.minimumLogLevel(options.trace ? LogLevel.Trace : options.debug ? LogLevel.Debug : LogLevel.Info)
   )
