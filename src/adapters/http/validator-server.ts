@@ -26,6 +26,7 @@ import { HttpRouter, HttpServer, HttpServerError, HttpServerRequest, HttpServerR
 import { BunHttpServer } from "@effect/platform-bun"
 import { Chunk, Clock, Data, Effect, Exit, Layer } from "effect"
 import { recordApiRequest, recordStoreStats, registerValidatorMetrics } from "../../pipeline/validator/metrics.ts"
+import { ValidatorSettings } from "../../pipeline/validator/settings.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { metricsResponse } from "./metrics.ts"
 import { makeScoreApiApp, OPENAPI_PATH } from "./score-api.ts"
@@ -36,7 +37,19 @@ export interface ValidatorHttpConfig {
   readonly ip: string
   /** Port to bind (`--api.port`); 0 picks a free one. */
   readonly port: number
+  /**
+   * Seconds a connection may stay silent before Bun closes it (Bun's default is 10). A score request is
+   * silent while the miners think, so by default this is the query timeout plus a margin.
+   */
+  readonly idleTimeoutSeconds?: number
 }
+
+/** Bun's largest accepted idle timeout. */
+const MAX_IDLE_TIMEOUT = 255
+
+/** The idle timeout that lets a score request wait out `queryTimeoutSeconds`: that plus 15 s, capped at Bun's 255. */
+export const idleTimeoutFor = (queryTimeoutSeconds: number): number =>
+  Math.min(MAX_IDLE_TIMEOUT, Math.max(10, Math.ceil(queryTimeoutSeconds) + 15))
 
 /** The defaults of `--api.ip` and `--api.port`. */
 export const defaultValidatorHttpConfig: ValidatorHttpConfig = { ip: "0.0.0.0", port: 1888 }
@@ -128,7 +141,8 @@ export const serveValidatorHttp = <E = never, R = never>(
     )
     const app = HttpRouter.concatAll(own, ...routers)
 
-    const server = yield* BunHttpServer.make({ hostname: config.ip, port: config.port }).pipe(
+    const idleTimeout = config.idleTimeoutSeconds ?? idleTimeoutFor((yield* ValidatorSettings).queryTimeoutSeconds)
+    const server = yield* BunHttpServer.make({ hostname: config.ip, port: config.port, idleTimeout }).pipe(
       Effect.catchAllDefect((cause) =>
         Effect.fail(new ValidatorHttpError({ message: `cannot listen on ${config.ip}:${config.port}: ${String(cause)}`, cause }))
       )

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope, TestClock, TestContext } from "effect"
 import { defaultAxonConfig, makeAxon } from "../../../src/adapters/axon.ts"
-import { ChainMemory } from "../../../src/adapters/chain-memory.ts"
+import { ChainMemory, ChainMemoryControl } from "../../../src/adapters/chain-memory.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite.ts"
 import { createApiKey } from "../../../src/adapters/http/api-keys.ts"
 import { serveValidatorHttp, type ServingValidatorHttp } from "../../../src/adapters/http/validator-server.ts"
@@ -19,6 +19,7 @@ import { RankingRequestSynapse } from "../../../src/domain/synapses.ts"
 import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requests.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../../../src/pipeline/validator/settings.ts"
 import { axonRoute, type ServingAxon } from "../../../src/services/axon.ts"
+import { Chain } from "../../../src/services/chain.ts"
 import { ValidatorStore } from "../../../src/services/validator-store.ts"
 
 const NETUID = 7
@@ -28,7 +29,7 @@ const minerKeys = [1, 2, 3].map((i) => keypairFromUri(`//Miner${i}`))
 /** Miner i's score for a text: a fixed function of the text, offset per miner so they disagree a little. */
 const minerScore = (i: number, text: string): number => Math.min(1, ((text.length * 7) % 11) / 10 + i * 0.03)
 
-const settings = { ...defaultValidatorSettings, netuid: NETUID, queryTimeoutSeconds: 5, deadlineSeconds: 3600 }
+const settings = { ...defaultValidatorSettings, netuid: NETUID, queryTimeoutSeconds: 15, deadlineSeconds: 3600 }
 
 const minerScope = Effect.runSync(Scope.make())
 let miners: ReadonlyArray<ServingAxon> = []
@@ -335,5 +336,36 @@ describe("the server", () => {
     expect(r.json._tag).toBe("MinersUnavailable")
     expect(r.json.message).toMatch(/none of the 3 miners asked gave a usable answer in time \(3× 503\)/)
     expect(await storedRequests()).toBe(before)
+  }, 30_000)
+
+  test("a score request outlasting Bun's 10 s idle timeout still gets its answer", async () => {
+    // Miner 1 comes back slow (11 s to answer) at a new address; the others stay down.
+    const slowScope = Effect.runSync(Scope.make())
+    const slow = await Effect.runPromise(
+      makeAxon({ ...defaultAxonConfig, hotkey: minerKeys[0]!.ss58Address, ip: "127.0.0.2", port: 0 }, [
+        axonRoute(RankingRequestSynapse, {
+          forward: (_ctx, body: RankingRequest) =>
+            Effect.as(Effect.sleep("11 seconds"), {
+              ...body,
+              ranks: body.completions.map((c) => ({ cid: c.cid, score: 0.5 })),
+              scoring_method: "hf_model" as const
+            })
+        })
+      ]).pipe(Scope.extend(slowScope))
+    )
+    try {
+      await run(
+        Effect.gen(function* () {
+          yield* (yield* ChainMemoryControl).advance(100) // past the serving rate limit
+          yield* (yield* Chain).serveAxon(NETUID, minerKeys[0]!, { ip: slow.bound.ip, port: slow.bound.port, version: 1 })
+        })
+      )
+      const r = await score({ prompt: "take your time", completions: ["a", "b"] })
+      expect(r.status).toBe(200)
+      expect(r.json.responses).toBe(1)
+      expect(Object.keys(r.json.hotkey_to_score)).toEqual([minerKeys[0]!.ss58Address])
+    } finally {
+      await Effect.runPromise(Scope.close(slowScope, Exit.void))
+    }
   }, 30_000)
 })
