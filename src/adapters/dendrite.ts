@@ -1,31 +1,36 @@
 /**
- * The live Dendrite over `@effect/platform`'s HttpClient (fetch on Bun, which keeps connections alive).
- * Requests are built exactly as the SDK's dendrite builds them: wall-clock ns nonces, strictly increasing
- * per instance; one uuid1 per instance; version ≥ 7002000; the message
- * `{nonce}.{our hotkey}.{axon hotkey}.{uuid}.{body hash}` signed with our hotkey.
+ * The live Dendrite. Requests are built exactly as the SDK's dendrite builds them: wall-clock ns nonces,
+ * strictly increasing per instance; one uuid1 per instance; version ≥ 7002000; the message
+ * `{nonce}.{our hotkey}.{axon hotkey}.{uuid}.{body hash}` signed with our hotkey. Replies are merged and
+ * failures mapped as the SDK does (503 unreachable, 408 timeout, 422 undecodable, else the axon's status).
+ *
+ * Transport is Bun's fetch (keep-alive pooled) rather than `@effect/platform`'s HttpClient: both reuse
+ * connections, but on Bun 1.4 HttpClient adds 0.4–1.5 ms per request (fetch: ~0.1 ms), and a fiber per
+ * request spreads a 256-axon fan-out over 100+ ms. A fan-out signs everything, then sends in one loop.
  */
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Layer, Option } from "effect"
+import { Effect, Either, Layer, Option } from "effect"
 import type { Keypair } from "../domain/keypair.ts"
 import {
   bodyErrorMessage,
   dendriteMessage,
   emptyTerminal,
   encodeBody,
+  jsonRenderer,
   mergeReply,
   parseHeaders,
   parseJsonObject,
   SDK_VERSION,
   terminal,
   toHeaders,
-  toJson,
   wireBodyHash,
   type SynapseDefinition,
+  type SynapseEnvelope,
   type TerminalInfo,
   type WireBody
 } from "../domain/synapse.ts"
 import { uuid1 } from "../domain/uuid1.ts"
 import { Dendrite, type DendriteCallOptions, type DendriteResponse, type DendriteTarget } from "../services/dendrite.ts"
+import { awaitPost, startPost, type HttpOutcome, type HttpPost, type InFlight } from "./http-exchange.ts"
 import { signHex } from "./sr25519.ts"
 
 /** Who we are on the wire. */
@@ -38,120 +43,149 @@ export interface DendriteConfig {
   readonly version?: number | undefined
 }
 
+/** A body encoded and hashed once, for any number of targets. */
+interface Prepared {
+  readonly wire: WireBody
+  readonly bodyHash: string
+  readonly render: (envelope: SynapseEnvelope) => string
+}
+
 const urlOf = (target: DendriteTarget, name: string) =>
   `http://${target.ip.includes(":") ? `[${target.ip}]` : target.ip}:${target.port}/${name}`
 
-/** Builds the Dendrite service; needs an HttpClient. */
+const prepare = <A, I>(definition: SynapseDefinition<A, I>, body: A) =>
+  Either.map(encodeBody(definition, body), (wire): Prepared => ({
+    wire,
+    bodyHash: wireBodyHash(definition, wire),
+    render: jsonRenderer(definition, wire)
+  }))
+
+/** What the SDK dendrite makes of an exchange's outcome. */
+const toResponse = <A, I>(
+  target: DendriteTarget,
+  definition: SynapseDefinition<A, I>,
+  sent: WireBody,
+  timeout: number,
+  outcome: HttpOutcome,
+  processTime: number
+): DendriteResponse<A> => {
+  const result = (statusCode: number, statusMessage: string, body: Option.Option<A>, axon: TerminalInfo): DendriteResponse<A> => ({
+    target,
+    statusCode,
+    statusMessage,
+    processTime,
+    body,
+    axon
+  })
+  switch (outcome._tag) {
+    case "Timeout":
+      return result(408, `Request timeout after ${timeout} seconds`, Option.none(), emptyTerminal)
+    case "Unreachable":
+      return result(503, `Service unavailable at ${target.ip}:${target.port}/${definition.name}`, Option.none(), emptyTerminal)
+    case "Broken":
+      return result(422, `Failed to parse response: ${outcome.message}`, Option.none(), emptyTerminal)
+    case "Reply": {
+      const { status, text } = outcome
+      const axon = Either.getOrElse(parseHeaders(outcome.headers), () => null)?.axon ?? emptyTerminal
+      const json = parseJsonObject(text)
+      if (status !== 200) {
+        const message = Either.isRight(json) && typeof json.right.message === "string" ? json.right.message : text.slice(0, 512)
+        return result(status, message, Option.none(), axon)
+      }
+      if (Either.isLeft(json)) return result(422, `Failed to parse response: ${json.left}`, Option.none(), axon)
+      const merged = mergeReply(definition, sent, json.right)
+      if (Either.isLeft(merged)) return result(422, `Failed to parse response: ${bodyErrorMessage(merged.left)}`, Option.none(), axon)
+      return result(200, axon.status_message ?? "Success", Option.some(merged.right), axon)
+    }
+  }
+}
+
+const unencodable = <A>(target: DendriteTarget, name: string, message: string): DendriteResponse<A> => ({
+  target,
+  statusCode: 400,
+  statusMessage: `Request body does not match ${name}: ${message}`,
+  processTime: 0,
+  body: Option.none(),
+  axon: emptyTerminal
+})
+
+/** Builds the Dendrite service. */
 export const make = (config: DendriteConfig) =>
   Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
+    // The Clock service (not Date.now) dates nonces and process times, so a TestClock can drive them.
+    const clock = yield* Effect.clock
     const hotkey = config.hotkey.ss58Address
-    const uuid = uuid1(yield* Clock.currentTimeNanos, crypto.getRandomValues(new Uint8Array(8)))
+    const uuid = uuid1(clock.unsafeCurrentTimeNanos(), crypto.getRandomValues(new Uint8Array(8)))
     const version = config.version ?? SDK_VERSION
     let lastNonce = 0n
-    const nextNonce = Effect.map(Clock.currentTimeNanos, (now) => {
+    const nextNonce = () => {
+      const now = clock.unsafeCurrentTimeNanos()
       lastNonce = now > lastNonce ? now : lastNonce + 1n
       return lastNonce
-    })
-
-    /** Sends one prepared body to one target and turns every outcome into a response. */
-    const send = <A, I>(
-      target: DendriteTarget,
-      definition: SynapseDefinition<A, I>,
-      wire: WireBody,
-      bodyHash: string,
-      timeout: number
-    ): Effect.Effect<DendriteResponse<A>> =>
-      Effect.gen(function* () {
-        const nonce = yield* nextNonce
-        const signature = signHex(config.hotkey, dendriteMessage({ nonce, dendriteHotkey: hotkey, axonHotkey: target.hotkey, uuid, bodyHash }))
-        const envelope = {
-          timeout,
-          dendrite: terminal({ ip: config.externalIp ?? null, version, nonce, uuid, hotkey, signature }),
-          axon: terminal({ ip: target.ip, port: target.port, hotkey: target.hotkey })
-        }
-        const request = HttpClientRequest.post(urlOf(target, definition.name)).pipe(
-          HttpClientRequest.setHeaders(toHeaders(definition, envelope, wire, bodyHash)),
-          HttpClientRequest.bodyText(toJson(definition, envelope, wire), "application/json")
-        )
-        const start = yield* Clock.currentTimeNanos
-        const outcome = yield* client.execute(request).pipe(
-          Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
-          Effect.timeoutFail({ duration: Duration.millis(timeout * 1000), onTimeout: () => "timeout" as const }),
-          Effect.either
-        )
-        const processTime = Number((yield* Clock.currentTimeNanos) - start) / 1e9
-        const result = (statusCode: number, statusMessage: string, body: Option.Option<A>, axon: TerminalInfo): DendriteResponse<A> => ({
-          target,
-          statusCode,
-          statusMessage,
-          processTime,
-          body,
-          axon
-        })
-        if (Either.isLeft(outcome)) {
-          const error = outcome.left
-          if (error === "timeout") return result(408, `Request timeout after ${timeout} seconds`, Option.none(), emptyTerminal)
-          if (error._tag === "RequestError")
-            return result(503, `Service unavailable at ${target.ip}:${target.port}/${definition.name}`, Option.none(), emptyTerminal)
-          return result(422, `Failed to parse response: ${error.message}`, Option.none(), emptyTerminal)
-        }
-        const { response, text } = outcome.right
-        const axon = Either.getOrElse(parseHeaders(response.headers), () => null)?.axon ?? emptyTerminal
-        const json = parseJsonObject(text)
-        if (response.status !== 200) {
-          const message = Either.isRight(json) && typeof json.right.message === "string" ? json.right.message : text.slice(0, 512)
-          return result(response.status, message, Option.none(), axon)
-        }
-        if (Either.isLeft(json)) return result(422, `Failed to parse response: ${json.left}`, Option.none(), axon)
-        const merged = mergeReply(definition, wire, json.right)
-        if (Either.isLeft(merged)) return result(422, `Failed to parse response: ${bodyErrorMessage(merged.left)}`, Option.none(), axon)
-        return result(200, axon.status_message ?? "Success", Option.some(merged.right), axon)
-      })
-
-    /** Encodes and hashes a body once for any number of targets. */
-    const prepare = <A, I>(definition: SynapseDefinition<A, I>, body: A) =>
-      Either.map(encodeBody(definition, body), (wire) => ({ wire, bodyHash: wireBodyHash(definition, wire) }))
-
-    const unencodable = <A>(target: DendriteTarget, definition: { readonly name: string }, message: string): DendriteResponse<A> => ({
-      target,
-      statusCode: 400,
-      statusMessage: `Request body does not match ${definition.name}: ${message}`,
-      processTime: 0,
-      body: Option.none(),
-      axon: emptyTerminal
-    })
-
-    const call = <A, I>(target: DendriteTarget, definition: SynapseDefinition<A, I>, body: A, options?: DendriteCallOptions) => {
-      const prepared = prepare(definition, body)
-      if (Either.isLeft(prepared)) return Effect.succeed(unencodable<A>(target, definition, bodyErrorMessage(prepared.left)))
-      return send(target, definition, prepared.right.wire, prepared.right.bodyHash, options?.timeout ?? definition.defaultTimeout)
     }
+
+    /** Signs a request for one target (CPU only). */
+    const sign = (target: DendriteTarget, definition: SynapseDefinition<unknown, unknown>, prepared: Prepared, timeout: number): HttpPost => {
+      const { bodyHash } = prepared
+      const nonce = nextNonce()
+      const signature = signHex(config.hotkey, dendriteMessage({ nonce, dendriteHotkey: hotkey, axonHotkey: target.hotkey, uuid, bodyHash }))
+      const envelope = {
+        timeout,
+        dendrite: terminal({ ip: config.externalIp ?? null, version, nonce, uuid, hotkey, signature }),
+        axon: terminal({ ip: target.ip, port: target.port, hotkey: target.hotkey })
+      }
+      const headers = toHeaders(definition, envelope, prepared.wire, bodyHash)
+      headers["content-type"] = "application/json"
+      return { url: urlOf(target, definition.name), headers, body: prepared.render(envelope) }
+    }
+
+    /** Waits for one dispatched exchange and turns it into a response. */
+    const finish = <A, I>(target: DendriteTarget, definition: SynapseDefinition<A, I>, prepared: Prepared, timeout: number, sent: { inFlight: InFlight; startNs: bigint }) =>
+      Effect.map(awaitPost(sent.inFlight, timeout * 1000), (outcome) =>
+        toResponse(target, definition, prepared.wire, timeout, outcome, Number(clock.unsafeCurrentTimeNanos() - sent.startNs) / 1e9)
+      )
+
+    /** Signs for every target, dispatches all at once, then awaits each: a fair start for every axon. */
+    const fanOut = <A, I>(targets: ReadonlyArray<DendriteTarget>, definition: SynapseDefinition<A, I>, prepared: Prepared, timeout: number) =>
+      Effect.suspend(() => {
+        const def = definition as SynapseDefinition<unknown, unknown>
+        const posts = targets.map((t) => sign(t, def, prepared, timeout))
+        const startNs = clock.unsafeCurrentTimeNanos()
+        const sent = posts.map((post) => ({ inFlight: startPost(post), startNs }))
+        return Effect.forEach(targets, (t, i) => finish(t, definition, prepared, timeout, sent[i]!), { concurrency: "unbounded" }).pipe(
+          // If we are interrupted, nothing stays in flight.
+          Effect.onInterrupt(() => Effect.sync(() => sent.forEach((s) => s.inFlight.controller.abort())))
+        )
+      })
 
     const callMany = <A, I>(
       targets: Iterable<DendriteTarget>,
       definition: SynapseDefinition<A, I>,
       body: A,
       options?: DendriteCallOptions & { readonly concurrency?: number | undefined }
-    ) => {
+    ): Effect.Effect<ReadonlyArray<DendriteResponse<A>>> => {
       const list = Array.from(targets)
       const prepared = prepare(definition, body)
       if (Either.isLeft(prepared)) {
         const message = bodyErrorMessage(prepared.left)
-        return Effect.succeed(list.map((t) => unencodable<A>(t, definition, message)))
+        return Effect.succeed(list.map((t) => unencodable<A>(t, definition.name, message)))
       }
       const timeout = options?.timeout ?? definition.defaultTimeout
-      return Effect.forEach(list, (t) => send(t, definition, prepared.right.wire, prepared.right.bodyHash, timeout), {
-        concurrency: options?.concurrency ?? "unbounded"
-      })
+      const batch = options?.concurrency
+      if (batch === undefined || batch >= list.length) return fanOut(list, definition, prepared.right, timeout)
+      // A bounded fan-out goes out in waves of `concurrency`.
+      const waves = Array.from({ length: Math.ceil(list.length / batch) }, (_, i) => list.slice(i * batch, (i + 1) * batch))
+      return Effect.map(Effect.forEach(waves, (wave) => fanOut(wave, definition, prepared.right, timeout)), (rs) => rs.flat())
     }
+
+    const call = <A, I>(target: DendriteTarget, definition: SynapseDefinition<A, I>, body: A, options?: DendriteCallOptions) =>
+      Effect.map(callMany([target], definition, body, options), (rs) => rs[0] as DendriteResponse<A>)
 
     return Dendrite.of({ hotkey, uuid, call, callMany })
   })
 
-/** The Dendrite service over a given HttpClient. */
-export const layer = (config: DendriteConfig): Layer.Layer<Dendrite, never, HttpClient.HttpClient> =>
-  Layer.effect(Dendrite, make(config))
+/** The Dendrite service for our hotkey. */
+export const layer = (config: DendriteConfig): Layer.Layer<Dendrite> => Layer.effect(Dendrite, make(config))
 
-/** The Dendrite service over fetch. */
-export const layerFetch = (config: DendriteConfig): Layer.Layer<Dendrite> => layer(config).pipe(Layer.provide(FetchHttpClient.layer))
+/** Same as `layer` (the name callers used when the transport was HttpClient over fetch). */
+export const layerFetch = layer

@@ -5,8 +5,8 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { bodyHash } from "./body-hash.ts"
-import { pythonJson } from "./python-json.ts"
-import { Py, type PyFields } from "./python-str.ts"
+import { pythonJson, pythonJsonString } from "./python-json.ts"
+import { Py } from "./python-str.ts"
 import type { SynapseDefinition, WireBody } from "./synapse-definition.ts"
 import type { SynapseEnvelope } from "./synapse-headers.ts"
 import { TERMINAL_FIELDS } from "./terminal-info.ts"
@@ -26,24 +26,32 @@ export { emptyTerminal, overlayTerminal, terminal, TERMINAL_FIELDS, type Termina
 /** The `version_as_int` we claim (SDK 9.12.2): ≥ 7002000 selects wall-clock nonces at every axon. */
 export const SDK_VERSION = 9012002
 
-/** The base `Synapse` fields in dump order, before the subclass fields. */
-const BASE_FIELDS: PyFields = {
-  name: Py.optional(Py.str),
-  timeout: Py.optional(Py.float),
-  total_size: Py.optional(Py.int),
-  header_size: Py.optional(Py.int),
-  dendrite: Py.optional(Py.model(TERMINAL_FIELDS)),
-  axon: Py.optional(Py.model(TERMINAL_FIELDS)),
-  computed_body_hash: Py.optional(Py.str)
+interface BodyCodec {
+  readonly encode: (body: unknown) => Either.Either<WireBody, ParseResult.ParseError>
+  readonly decode: (json: unknown) => Either.Either<unknown, ParseResult.ParseError>
+}
+
+// Building a Schema parser costs several times what running it does, and every request needs both.
+const codecs = new WeakMap<Schema.Schema.Any, BodyCodec>()
+const codecOf = (schema: Schema.Schema.Any): BodyCodec => {
+  let codec = codecs.get(schema)
+  if (codec === undefined) {
+    codec = {
+      encode: Schema.encodeEither(schema as Schema.Schema<unknown, WireBody>),
+      decode: Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>, { errors: "first" })
+    }
+    codecs.set(schema, codec)
+  }
+  return codec
 }
 
 /** Encodes a body to its wire form (Redacted secrets become their plain strings, as the peer must hash them). */
 export const encodeBody = <A, I>(definition: SynapseDefinition<A, I>, body: A): Either.Either<WireBody, ParseResult.ParseError> =>
-  Schema.encodeEither(definition.bodySchema)(body) as Either.Either<WireBody, ParseResult.ParseError>
+  codecOf(definition.bodySchema).encode(body)
 
 /** Decodes the subclass fields of a parsed JSON body; the error names the offending field. */
 export const decodeBody = <A, I>(definition: SynapseDefinition<A, I>, json: unknown): Either.Either<A, ParseResult.ParseError> =>
-  Schema.decodeUnknownEither(definition.bodySchema, { errors: "first" })(json)
+  codecOf(definition.bodySchema).decode(json) as Either.Either<A, ParseResult.ParseError>
 
 /** One line naming the first offending field of a body decoding error (`completions.0.cid: …`). */
 export const bodyErrorMessage = (error: ParseResult.ParseError): string => {
@@ -57,26 +65,38 @@ export const bodyErrorMessage = (error: ParseResult.ParseError): string => {
 export const wireBodyHash = <A, I>(definition: SynapseDefinition<A, I>, wire: WireBody): string =>
   bodyHash(definition.fields, definition.requiredHashFields, wire)
 
+const TERMINAL_TYPE = Py.model(TERMINAL_FIELDS)
+
 /**
- * The JSON body a Python dendrite or axon sends: `json.dumps(model_dump())` of the whole synapse.
- * `computed_body_hash` is "" on requests; the real hash travels in the header.
+ * Renders bodies of one synapse value for many envelopes: the subclass fields are serialised once (a
+ * fan-out to 256 axons differs only in the terminals). Output is exactly `toJson`'s.
+ */
+export const jsonRenderer = <A, I>(
+  definition: SynapseDefinition<A, I>,
+  wire: WireBody,
+  computedBodyHash = ""
+): ((envelope: SynapseEnvelope) => string) => {
+  const own = Object.entries(definition.fields)
+    .map(([k, t]) => `, ${pythonJsonString(k)}: ${pythonJson(t, wire[k])}`)
+    .join("")
+  const name = pythonJsonString(definition.name)
+  const tail = `, "computed_body_hash": ${pythonJsonString(computedBodyHash)}${own}}`
+  return (envelope) =>
+    `{"name": ${name}, "timeout": ${pythonJson(Py.float, envelope.timeout)}, "total_size": 0, "header_size": 0, ` +
+    `"dendrite": ${pythonJson(TERMINAL_TYPE, envelope.dendrite)}, "axon": ${pythonJson(TERMINAL_TYPE, envelope.axon)}${tail}`
+}
+
+/**
+ * The JSON body a Python dendrite or axon sends: `json.dumps(model_dump())` of the whole synapse (base
+ * fields, then the subclass fields in declaration order). `computed_body_hash` is "" on requests; the real
+ * hash travels in the header.
  */
 export const toJson = <A, I>(
   definition: SynapseDefinition<A, I>,
   envelope: SynapseEnvelope,
   wire: WireBody,
   computedBodyHash = ""
-): string =>
-  pythonJson(Py.model({ ...BASE_FIELDS, ...definition.fields }), {
-    ...wire,
-    name: definition.name,
-    timeout: envelope.timeout,
-    total_size: 0,
-    header_size: 0,
-    dendrite: envelope.dendrite,
-    axon: envelope.axon,
-    computed_body_hash: computedBodyHash
-  })
+): string => jsonRenderer(definition, wire, computedBodyHash)(envelope)
 
 /** Parses a JSON body that must be an object. NaN/Infinity tokens (Python's non-JSON) are refused. */
 export const parseJsonObject = (text: string): Either.Either<Record<string, unknown>, string> => {

@@ -56,7 +56,11 @@ export class Dendrite extends Context.Tag("Dendrite")<
       body: A,
       options?: DendriteCallOptions
     ) => Effect.Effect<DendriteResponse<A>>
-    /** The same body to many axons at once; one response per target, in target order. Never fails. */
+    /**
+     * The same body to many axons at once; one response per target, in target order. Never fails.
+     * Every request is signed before any is sent, so the axons receive it within a few ms of each other;
+     * `concurrency` (default: all) sends in waves of that size instead.
+     */
     readonly callMany: <A, I>(
       targets: Iterable<DendriteTarget>,
       definition: SynapseDefinition<A, I>,

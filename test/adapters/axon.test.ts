@@ -33,7 +33,8 @@ const request = (prompt: string, extra: Partial<RankingRequest> = {}): RankingRe
 const forward = (_: unknown, body: RankingRequest) => {
   switch (body.prompt) {
     case "slow":
-      return Effect.sleep("5 seconds").pipe(Effect.as(body))
+      // Never finishes: only the axon interrupting it at the caller's deadline produces a reply.
+      return Effect.never
     case "boom":
       return Effect.fail(new Error("scorer exploded with a secret stack"))
     default:
@@ -48,7 +49,7 @@ const forward = (_: unknown, body: RankingRequest) => {
 }
 
 let main: { axon: ServingAxon; stop: () => Promise<void> }
-const runtime = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: validator }))
+const runtime = ManagedRuntime.make(DendriteLive.layer({ hotkey: validator }))
 const dendrite = (f: (d: Dendrite["Type"]) => Effect.Effect<any>) => runtime.runPromise(Effect.flatMap(Dendrite, f))
 let target: DendriteTarget
 
@@ -169,7 +170,7 @@ describe("axon + dendrite over loopback", () => {
   })
 
   test("403: blacklisted before verification, with the SDK's message", async () => {
-    const eveDendrite = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: eve }))
+    const eveDendrite = ManagedRuntime.make(DendriteLive.layer({ hotkey: eve }))
     const r = await eveDendrite.runPromise(Effect.flatMap(Dendrite, (d) => d.call(target, RankingRequestSynapse, request("ok"))))
     await eveDendrite.dispose()
     expect(r.statusCode).toBe(403)

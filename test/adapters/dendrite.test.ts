@@ -35,7 +35,7 @@ beforeAll(() => {
 })
 afterAll(() => server.stop(true))
 
-const runtime = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: validator, externalIp: "203.0.113.7" }))
+const runtime = ManagedRuntime.make(DendriteLive.layer({ hotkey: validator, externalIp: "203.0.113.7" }))
 afterAll(() => runtime.dispose())
 
 const request: RankingRequest = {
@@ -135,6 +135,24 @@ describe("dendrite replies", () => {
     const proxy = await call()
     expect(proxy.statusCode).toBe(502)
     expect(proxy.statusMessage).toBe("Bad gateway")
+  })
+
+  test("callMany in waves (concurrency) still answers every target, in order", async () => {
+    captured.length = 0
+    reply = (body) => Response.json(body)
+    const dead = { ip: "127.0.0.3", port: 1, hotkey: miner.ss58Address }
+    const live = { ip: "127.0.0.3", port: server.port!, hotkey: miner.ss58Address }
+    const rs = await runtime.runPromise(
+      Effect.flatMap(Dendrite, (d) => d.callMany([live, dead, live, live, dead], RankingRequestSynapse, request, { concurrency: 2, timeout: 5 }))
+    )
+    expect(rs.map((r) => [r.target.port, r.statusCode])).toEqual([
+      [live.port, 200],
+      [1, 503],
+      [live.port, 200],
+      [live.port, 200],
+      [1, 503]
+    ])
+    expect(captured).toHaveLength(3)
   })
 
   test("a reply slower than the timeout is 408", async () => {

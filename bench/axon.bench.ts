@@ -1,0 +1,172 @@
+/**
+ * Axon throughput with full verification (headers, nonce, sr25519 signature, body decode and hash) at
+ * concurrency 64 on loopback, printed beside, in the same run, the sr25519 verifications per second one
+ * thread can do (the ceiling: every request costs one verification) and what raw Bun.serve and a no-op
+ * Effect HttpServer route sustain under the same load. The load comes from a Worker thread with
+ * pre-signed requests. The machine is shared, so besides wall-clock rates every figure is also given per
+ * CPU-second of the serving thread (from /proc, Linux): that ratio does not move with other load.
+ * Prints figures; asserts nothing.
+ */
+import { readFileSync } from "node:fs"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { BunHttpServer } from "@effect/platform-bun"
+import { Effect, Either, Exit, Scope } from "effect"
+import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
+import { keypairFromUri, signHex, verify } from "../src/adapters/sr25519.ts"
+import type { RankingRequest } from "../src/domain/protocol.ts"
+import { dendriteMessage, encodeBody, terminal, toHeaders, toJson, wireBodyHash } from "../src/domain/synapse.ts"
+import { RankingRequestSynapse } from "../src/domain/synapses.ts"
+import { axonRoute } from "../src/services/axon.ts"
+import type { LoadJob, LoadResult } from "./http-load.worker.ts"
+
+const CONCURRENCY = 64
+const REQUESTS = Number(process.env.AXON_BENCH_REQUESTS ?? 5_120)
+const HOST = "127.0.0.2"
+
+const miner = keypairFromUri("//Bob")
+const validator = keypairFromUri("//Alice")
+
+const body: RankingRequest = {
+  epoch_timestamp: 1718000000.25,
+  request_id: "bench-request",
+  prompt: "Write a haiku about consensus. ".repeat(4),
+  n_completions: 4,
+  completions: ["a", "b", "c", "d"].map((cid) => ({ cid, text: `Completion ${cid}: ${"lorem ipsum dolor sit amet ".repeat(8)}` })),
+  ranks: [],
+  scoring_method: null,
+  model_config: null,
+  mturk_hit_id: null,
+  modality: "text"
+}
+const wire = Either.getOrThrow(encodeBody(RankingRequestSynapse, body))
+const bodyHash = wireBodyHash(RankingRequestSynapse, wire)
+
+/** `lanes` × `perLane` requests signed as the SDK dendrite signs them, one uuid per lane, nonces increasing. */
+const prepare = (lanes: number, perLane: number) => {
+  let nonce = BigInt(Date.now()) * 1_000_000n
+  return Array.from({ length: lanes }, () => {
+    const uuid = crypto.randomUUID()
+    return Array.from({ length: perLane }, () => {
+      nonce += 1n
+      const signature = signHex(validator, dendriteMessage({ nonce, dendriteHotkey: validator.ss58Address, axonHotkey: miner.ss58Address, uuid, bodyHash }))
+      const envelope = {
+        timeout: 60,
+        dendrite: terminal({ ip: "203.0.113.7", version: 9012002, nonce, uuid, hotkey: validator.ss58Address, signature }),
+        axon: terminal({ ip: HOST, port: 8091, hotkey: miner.ss58Address })
+      }
+      return { headers: { ...toHeaders(RankingRequestSynapse, envelope, wire, bodyHash), "content-type": "application/json" }, body: toJson(RankingRequestSynapse, envelope, wire) }
+    })
+  })
+}
+
+const load = (url: string, lanes: LoadJob["lanes"]) =>
+  new Promise<LoadResult>((resolve, reject) => {
+    const worker = new Worker(new URL("./http-load.worker.ts", import.meta.url))
+    worker.onmessage = (e: MessageEvent<LoadResult>) => {
+      worker.terminate()
+      resolve(e.data)
+    }
+    worker.onerror = (e) => reject(e)
+    worker.postMessage({ url, lanes } satisfies LoadJob)
+  })
+
+const perSecond = (r: LoadResult) => ((r.statuses[200] ?? 0) / r.elapsedMs) * 1000
+const fmt = (n: number) => n.toFixed(0).padStart(7)
+
+/** CPU seconds used so far by this (the main) thread: utime + stime from /proc, in 1/100 s ticks. */
+const mainThreadCpu = (): number => {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Runs a load and returns the wall-clock result and the serving thread's CPU seconds. */
+const measure = async (url: string, lanes: LoadJob["lanes"]) => {
+  const cpu0 = mainThreadCpu()
+  const result = await load(url, lanes)
+  return { result, cpu: mainThreadCpu() - cpu0 }
+}
+const perCpuSecond = (m: { result: LoadResult; cpu: number }) => (m.result.statuses[200] ?? 0) / m.cpu
+
+// 1. The ceiling: sr25519 verifications per second on this thread.
+const message = dendriteMessage({ nonce: 1n, dendriteHotkey: validator.ss58Address, axonHotkey: miner.ss58Address, uuid: "u", bodyHash })
+const signature = signHex(validator, message)
+for (let i = 0; i < 300; i++) verify(message, signature, validator.ss58Address)
+const VERIFICATIONS = 4000
+let t = performance.now()
+const verifyCpu0 = mainThreadCpu()
+for (let i = 0; i < VERIFICATIONS; i++) verify(message, signature, validator.ss58Address)
+const verifyRate = (VERIFICATIONS / (performance.now() - t)) * 1000
+const verifyPerCpu = VERIFICATIONS / (mainThreadCpu() - verifyCpu0)
+
+const perLane = Math.ceil(REQUESTS / CONCURRENCY)
+t = performance.now()
+const warmLanes = prepare(CONCURRENCY, 10)
+const lanes = prepare(CONCURRENCY, perLane)
+const prepMs = performance.now() - t
+
+// 2. Raw Bun.serve: read the body, answer with a body of the same size.
+const replyText = lanes[0]![0]!.body
+const raw = Bun.serve({
+  hostname: HOST,
+  port: 0,
+  fetch: async (req) => {
+    await req.text()
+    return new Response(replyText, { headers: { "content-type": "application/json" } })
+  }
+})
+await load(`http://${HOST}:${raw.port}/RankingRequest`, warmLanes)
+const rawRun = await measure(`http://${HOST}:${raw.port}/RankingRequest`, lanes)
+raw.stop(true)
+
+// 3. A no-op route on @effect/platform's HttpServer (the framework's own cost).
+const effectScope = Effect.runSync(Scope.make())
+const effectPort = await Effect.runPromise(
+  Effect.gen(function* () {
+    const server = yield* BunHttpServer.make({ hostname: HOST, port: 0 })
+    const router = HttpRouter.empty.pipe(
+      HttpRouter.post(
+        "/RankingRequest",
+        Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) => req.text).pipe(
+          Effect.map(() => HttpServerResponse.text(replyText, { contentType: "application/json" })),
+          Effect.orDie
+        )
+      )
+    )
+    yield* HttpServer.serveEffect(router).pipe(Effect.provideService(HttpServer.HttpServer, server))
+    return server.address._tag === "TcpAddress" ? server.address.port : 0
+  }).pipe(Scope.extend(effectScope))
+)
+await load(`http://${HOST}:${effectPort}/RankingRequest`, warmLanes)
+const effectRun = await measure(`http://${HOST}:${effectPort}/RankingRequest`, lanes)
+await Effect.runPromise(Scope.close(effectScope, Exit.void))
+
+// 4. The axon, full verification, trivial handler.
+const axonScope = Effect.runSync(Scope.make())
+const axon = await Effect.runPromise(
+  makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: HOST, port: 0, maxWorkers: CONCURRENCY, maxQueue: 1024 }, [
+    axonRoute(RankingRequestSynapse, {
+      forward: (_, b) => Effect.succeed({ ...b, ranks: b.completions.map((c, i) => ({ cid: c.cid, score: i })), scoring_method: "hf_model" as const })
+    })
+  ]).pipe(Scope.extend(axonScope))
+)
+const axonUrl = `http://${HOST}:${axon.bound.port}/RankingRequest`
+const axonLanes = prepare(CONCURRENCY, perLane)
+await load(axonUrl, prepare(CONCURRENCY, 10))
+const axonRun = await measure(axonUrl, axonLanes)
+await Effect.runPromise(Scope.close(axonScope, Exit.void))
+
+const line = (label: string, wall: number, perCpu: number, unit: string, statuses?: LoadResult) =>
+  console.log(
+    `  ${label.padEnd(36)} ${fmt(wall)} ${unit}/s wall   ${fmt(perCpu)} ${unit}/CPU-s` + (statuses ? `   statuses ${JSON.stringify(statuses.statuses)}` : "")
+  )
+console.log(`axon benchmark: ${CONCURRENCY} concurrent lanes, ${CONCURRENCY * perLane} requests of ${replyText.length} B, loopback ${HOST}`)
+console.log(`  (requests pre-signed in ${prepMs.toFixed(0)} ms; load from a Worker thread; load average ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`)
+line("sr25519 verify ceiling, 1 thread", verifyRate, verifyPerCpu, "verifications")
+line("raw Bun.serve", perSecond(rawRun.result), perCpuSecond(rawRun), "requests", rawRun.result)
+line("Effect HttpServer, no-op route", perSecond(effectRun.result), perCpuSecond(effectRun), "requests", effectRun.result)
+line("axon, full verification", perSecond(axonRun.result), perCpuSecond(axonRun), "synapses", axonRun.result)
+console.log(
+  `  axon / verify ceiling: ${((perCpuSecond(axonRun) / verifyPerCpu) * 100).toFixed(0)} % per CPU-second ` +
+    `(${((perSecond(axonRun.result) / verifyRate) * 100).toFixed(0)} % wall-clock)   target ≥ 80 %`
+)
