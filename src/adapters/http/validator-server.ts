@@ -21,6 +21,10 @@
  * The routers' handlers may need services (the store, the chain, …): those become requirements of the
  * server effect. A router that claims a reserved path (`/api/v1…`, `/metrics`, `/healthz`) is refused with
  * `ValidatorHttpError` before anything listens, rather than failing inside the router at the first request.
+ *
+ * Needs the services of the scoring pipeline (`ValidatorStore`, `Chain`, `Dendrite`, `Wallet`,
+ * `ValidatorSettings`). Connections may stay silent for the query timeout plus 15 s (Bun's default of 10 s
+ * would cut a score request while the miners think).
  */
 import { HttpRouter, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { BunHttpServer } from "@effect/platform-bun"

@@ -328,6 +328,12 @@ describe("the server", () => {
     expect(String(Exit.isFailure(exit) ? exit.cause : "")).toMatch(/reserved paths \(\/metrics\)/)
   })
 
+  test("a taken port is a ValidatorHttpError naming the address", async () => {
+    const exit = await runtime.runPromiseExit(Effect.scoped(serveValidatorHttp({ ip: "127.0.0.2", port: server.port })))
+    expect(Exit.isFailure(exit)).toBe(true)
+    expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain(`ValidatorHttpError: cannot listen on 127.0.0.2:${server.port}`)
+  })
+
   test("503 when no miner answers, and nothing is stored", async () => {
     await Effect.runPromise(Scope.close(minerScope, Exit.void))
     const before = await storedRequests()
