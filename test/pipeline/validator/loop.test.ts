@@ -11,7 +11,10 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ChainMemoryControl } from "../../../src/adapters/chain-memory.ts"
+import { keypairFromUri } from "../../../src/adapters/sr25519.ts"
+import type { RankingRequest } from "../../../src/domain/protocol.ts"
 import { softmax } from "../../../src/domain/softmax.ts"
+import { RankingRequestSynapse } from "../../../src/domain/synapses.ts"
 import { syntheticQuality } from "../../../src/domain/synthetic-preferences.ts"
 import { deliverResults } from "../../../src/pipeline/validator/deliver-results.ts"
 import { queryStep, type QueryStepResult } from "../../../src/pipeline/validator/query-step.ts"
@@ -19,7 +22,9 @@ import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requ
 import { setWeights } from "../../../src/pipeline/validator/set-weights.ts"
 import type { ValidatorSettingsShape } from "../../../src/pipeline/validator/settings.ts"
 import { Chain } from "../../../src/services/chain.ts"
+import { axonRoute } from "../../../src/services/axon.ts"
 import { ValidatorStore, type StoredRequest } from "../../../src/services/validator-store.ts"
+import { startAxon } from "../../adapters/axon-fixture.ts"
 import {
   agreesWithHumans,
   closedPort,
@@ -319,6 +324,46 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       expect(pending.map((p) => [p.requestId, p.hotkey, p.attempts])).toEqual([[before!.requestId!, minerKeys.bad.ss58Address, 1]])
     } finally {
       await world.dispose()
+    }
+  })
+
+  test("only valid answers are kept; an MTurk HIT answer is stored but takes part only once verified", async () => {
+    // Miners answering wrongly in each way the validator checks, and one answering with an MTurk HIT.
+    const faults: ReadonlyArray<readonly [string, (q: RankingRequest) => RankingRequest]> = [
+      ["score out of range", (q) => ({ ...q, scoring_method: "hf_model", ranks: q.completions.map((c) => ({ cid: c.cid, score: 1.5 })) })],
+      ["no method", (q) => ({ ...q, ranks: q.completions.map((c) => ({ cid: c.cid, score: 0.5 })) })],
+      ["no ranks", (q) => ({ ...q, scoring_method: "llm_api", ranks: [] })],
+      ["no hit id", (q) => ({ ...q, scoring_method: "aws_mturk" })],
+      ["mturk", (q) => ({ ...q, scoring_method: "aws_mturk", mturk_hit_id: `HIT-${q.request_id}` })]
+    ]
+    const keys = faults.map((_, i) => keypairFromUri(`//Faulty${i}`))
+    const axons = await Promise.all(
+      faults.map(([, answer], i) =>
+        startAxon({ hotkey: keys[i]!.ss58Address, ip: `127.0.0.${10 + i}` }, [axonRoute(RankingRequestSynapse, { forward: (_, q) => Effect.succeed(answer(q)) })])
+      )
+    )
+    const chain = worldChain([
+      { hotkey: minerKeys.good.ss58Address, axon: { ip: miners.get("good")!.axon.bound.ip, port: miners.get("good")!.axon.bound.port } },
+      ...axons.map((a, i) => ({ hotkey: keys[i]!.ss58Address, axon: { ip: a.axon.bound.ip, port: a.axon.bound.port } }))
+    ])
+    const world = ManagedRuntime.make(worldLayers({ chain, settings: testValidatorSettings({ evaluationRate: 0, deadlineSeconds: 0 }), seedPath: pairs }))
+    try {
+      const [step] = await steps(world, "faulty", 1)
+      expect([step!.queried, step!.kept]).toEqual([6, 2])
+      expect(Object.fromEntries(step!.statuses)).toEqual({ 200: 6 })
+      const s = await stored(world, step!.requestId!)
+      const hit = s.responses.find((r) => r.hotkey === keys[4]!.ss58Address)!
+      expect(s.responses.map((r) => r.hotkey).sort()).toEqual([minerKeys.good.ss58Address, keys[4]!.ss58Address].sort())
+      expect([hit.scoringMethod, hit.mturkHitId, hit.ranks, hit.humanVerified]).toEqual(["aws_mturk", `HIT-${s.request.request_id}`, [], false])
+      // Scored before any human feedback: the HIT answer has no ranks, so it is no participant.
+      expect(await world.runPromise(scoreDueRequests())).toBe(1)
+      const scored = await stored(world, step!.requestId!)
+      expect(Object.keys(scored.result!.hotkey_to_score)).toEqual([minerKeys.good.ss58Address])
+      expect(scored.result!.hotkey_to_score[minerKeys.good.ss58Address]).toBe(1)
+      expect(await world.runPromise(deliverResults())).toBe(1)
+    } finally {
+      await world.dispose()
+      for (const a of axons) await a.stop()
     }
   })
 })
