@@ -1,0 +1,158 @@
+/**
+ * Validator memory under load: the real `runValidator` (all four loops, real dendrite, SQLite file store,
+ * in-memory chain) against 256 real miner axons served by a child process (so this process's RSS is the
+ * validator's alone), with time compressed: one step every `--step` seconds instead of 24 s, so an hour of
+ * the subnet's work (3600 / 24 = 150 query steps of 10 miners each) runs in well under a minute.
+ * It is harsher than a real first hour: the deadline is 0.5 s instead of 8 h, so every request is also
+ * scored and its RankingResults delivered within the run, and weights are set every pass instead of once
+ * an epoch (72 min).
+ *
+ * Every 10 steps a full GC runs and RSS and the JS heap are sampled (so garbage not yet collected does
+ * not pass for growth); after a warm-up, a least-squares line through those samples gives the retained
+ * growth per step, and the figure for one hour (150 steps) and one day (3600 steps) is the last
+ * post-GC RSS plus that slope times the missing steps (a scaled-down run, `[steps] < 150`, is
+ * extrapolated the same way). The peak RSS without forced GC is printed too. Run: `bun bench/validator-memory.bench.ts [steps=150] [stepSeconds=0.05]`. Prints figures;
+ * asserts nothing.
+ */
+import { Effect, Exit, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Scope } from "effect"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
+import { keypairFromUri } from "../src/adapters/sr25519.ts"
+import { RankingRequestSynapse, RankingResultSynapse } from "../src/domain/synapses.ts"
+import { runValidator } from "../src/pipeline/validator/run.ts"
+import { axonRoute } from "../src/services/axon.ts"
+import { ValidatorStore } from "../src/services/validator-store.ts"
+import { testValidatorSettings, worldChain, worldLayers, writeSyntheticJsonl } from "../test/support/validator-world.ts"
+
+const MINERS = 256
+const FLEET_IP = "127.0.0.2"
+const minerKey = (i: number) => keypairFromUri(`//BenchMiner${i}`)
+
+/** Child mode: 256 real axons answering RankingRequest (ranks by text length) and RankingResult. */
+const fleet = async () => {
+  const scope = Effect.runSync(Scope.make())
+  const routes = [
+    axonRoute(RankingRequestSynapse, {
+      forward: (_, body) =>
+        Effect.succeed({
+          ...body,
+          ranks: body.completions.map((c) => ({ cid: c.cid, score: Math.min(1, c.text.length / 400) })),
+          scoring_method: "hf_model" as const,
+          model_config: { provider: null, model_name: "bench" }
+        })
+    }),
+    axonRoute(RankingResultSynapse, { forward: (_, body) => Effect.succeed(body) })
+  ]
+  const ports: number[] = []
+  for (let i = 0; i < MINERS; i++) {
+    const axon = await Effect.runPromise(
+      makeAxon({ ...defaultAxonConfig, hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port: 0 }, routes).pipe(
+        Scope.extend(scope),
+        Effect.provide(Logger.minimumLogLevel(LogLevel.Warning))
+      )
+    )
+    ports.push(axon.bound.port)
+  }
+  console.log(`PORTS ${JSON.stringify(ports)}`)
+  // Serve until the parent closes our stdin.
+  for await (const _ of Bun.stdin.stream()) void _
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+  process.exit(0)
+}
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024
+
+/** Least-squares slope of y over x. */
+const slope = (points: ReadonlyArray<readonly [number, number]>) => {
+  const n = points.length
+  const mx = points.reduce((a, [x]) => a + x, 0) / n
+  const my = points.reduce((a, [, y]) => a + y, 0) / n
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0)
+  return sxx === 0 ? 0 : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx
+}
+
+const main = async () => {
+  const steps = Number(process.argv[2] ?? 150)
+  const stepSeconds = Number(process.argv[3] ?? 0.05)
+  const warmup = Math.min(20, Math.floor(steps / 5))
+  const baseline = process.memoryUsage().rss
+
+  const child = Bun.spawn([process.execPath, import.meta.path, "fleet"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
+  const reader = child.stdout.getReader()
+  let text = ""
+  while (!/^PORTS .*\n/m.test(text)) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error("the miner fleet exited before listening")
+    text += new TextDecoder().decode(value)
+  }
+  const ports = JSON.parse(/^PORTS (.*)$/m.exec(text)![1]!) as number[]
+
+  const dir = mkdtempSync(join(tmpdir(), "dojo-bench-memory-"))
+  const runtime = ManagedRuntime.make(
+    worldLayers({
+      chain: worldChain(
+        ports.map((port, i) => ({ hotkey: minerKey(i).ss58Address, axon: { ip: FLEET_IP, port } })),
+        { maxAllowedUids: MINERS + 1, weightsRateLimit: 0 }
+      ),
+      settings: testValidatorSettings({ stepSeconds, deadlineSeconds: 0.5, epochLength: 1, sampleSize: 10, evaluationRate: 0.25 }),
+      seedPath: writeSyntheticJsonl(dir, "seed.jsonl", 500, 1),
+      evaluationPath: writeSyntheticJsonl(dir, "evaluation.jsonl", 500, 2),
+      store: { _tag: "sqlite", filename: join(dir, "validator.sqlite") },
+      axonIp: "127.0.0.3"
+    }).pipe(Layer.orDie)
+  )
+  const stats = () => runtime.runPromise(Effect.flatMap(ValidatorStore, (s) => s.stats))
+  console.log(`validator memory: ${MINERS} miner axons (child pid ${child.pid}), ${steps} steps of ${stepSeconds} s (= ${(steps * 24) / 3600} h at 24 s), sample size 10`)
+  console.log(`  before starting: rss ${mb(baseline)}`)
+
+  const fiber = runtime.runFork(Effect.scoped(runValidator))
+  const samples: Array<readonly [number, number]> = []
+  const heapSamples: Array<readonly [number, number]> = []
+  const started = performance.now()
+  let next = 0
+  let peak = 0
+  for (;;) {
+    const s = await stats()
+    peak = Math.max(peak, process.memoryUsage().rss)
+    if (s.requests >= next) {
+      next = s.requests - (s.requests % 10) + 10
+      Bun.gc(true)
+      const { rss, heapUsed } = process.memoryUsage()
+      samples.push([s.requests, rss])
+      heapSamples.push([s.requests, heapUsed])
+      console.log(`  step ${String(s.requests).padStart(5)}: after GC rss ${mb(rss)}, heap ${mb(heapUsed)}; scored ${s.scored}`)
+    }
+    if (s.requests >= steps) break
+    const exit = fiber.unsafePoll()
+    if (exit !== null) throw new Error(`the validator stopped: ${String(exit)}`)
+    await Bun.sleep(20)
+  }
+  const elapsed = (performance.now() - started) / 1000
+  const final = await stats()
+  Bun.gc(true)
+  const rssEnd = process.memoryUsage().rss
+  const heapEnd = process.memoryUsage().heapUsed
+  await runtime.runPromise(Fiber.interrupt(fiber))
+  const fleetRss = rssOf(child.pid)
+  child.stdin.end()
+  await child.exited
+  await runtime.dispose()
+  rmSync(dir, { recursive: true, force: true })
+
+  const steady = samples.filter(([x]) => x >= warmup)
+  const perStep = steady.length >= 2 ? slope(steady) : 0
+  const heapPerStep = slope(heapSamples.filter(([x]) => x >= warmup))
+  const at = (n: number) => rssEnd + perStep * Math.max(0, n - final.requests)
+  console.log(`\nresults (${final.requests} requests in ${elapsed.toFixed(1)} s; ${final.scored} scored; ${final.deliveriesPending} deliveries pending):`)
+  console.log(`  validator rss at the end   ${mb(rssEnd)} after a full GC (JS heap ${mb(heapEnd)}); peak without forced GC ${mb(peak)}`)
+  console.log(`  growth after step ${warmup}      ${(perStep / 1024).toFixed(1)} KB rss, ${(heapPerStep / 1024).toFixed(1)} KB heap per step (least squares, ${steady.length} post-GC samples)`)
+  console.log(`  1 h  (150 steps)           ${mb(at(150))}${final.requests >= 150 ? " (measured)" : " (extrapolated)"}`)
+  console.log(`  24 h (3600 steps)          ${mb(at(3600))} (extrapolated: end rss + slope × remaining steps)`)
+  console.log(`  miner fleet (child)        ${mb(fleetRss)} for ${MINERS} axons (not counted above)`)
+}
+
+if (process.argv[2] === "fleet") await fleet()
+else await main()
