@@ -9,8 +9,8 @@ export interface MinerRow {
   readonly uid: number
   readonly name: string
   readonly method: string
-  /** Accuracy of its model on unseen pairs, measured by the demo. */
-  readonly accuracy: number
+  /** Accuracy of its model on unseen pairs, measured by the demo; null when unknown (an LLM behind an API). */
+  readonly accuracy: number | null
   /** Hidden evaluation pairs it ranked the human way, as the validator counted them. */
   readonly evaluated: { readonly correct: number; readonly answered: number }
   /** The validator's EMA score. */
@@ -21,10 +21,12 @@ export interface MinerRow {
   readonly incentive: number
 }
 
-/** True when sorting by accuracy (best first) gives strictly decreasing incentive. */
+const byAccuracy = (rows: ReadonlyArray<MinerRow>) => [...rows].sort((a, b) => (b.accuracy ?? -1) - (a.accuracy ?? -1))
+
+/** True when sorting the miners of known accuracy (best first) gives strictly decreasing incentive. */
 export const incentiveFollowsAccuracy = (rows: ReadonlyArray<MinerRow>): boolean => {
-  const byAccuracy = [...rows].sort((a, b) => b.accuracy - a.accuracy)
-  return byAccuracy.every((row, i) => i === 0 || byAccuracy[i - 1]!.incentive > row.incentive)
+  const known = byAccuracy(rows.filter((r) => r.accuracy !== null))
+  return known.every((row, i) => i === 0 || known[i - 1]!.incentive > row.incentive)
 }
 
 const pad = (s: string, n: number) => s.padEnd(n)
@@ -33,13 +35,11 @@ const fmt = (x: number, digits = 3) => x.toFixed(digits)
 /** The table as text, best accuracy first. */
 export const renderTable = (rows: ReadonlyArray<MinerRow>): string => {
   const header = ["uid", "miner", "method", "accuracy", "evaluated", "consensus score", "weight", "incentive"]
-  const lines = [...rows]
-    .sort((a, b) => b.accuracy - a.accuracy)
-    .map((r) => [
+  const lines = byAccuracy(rows).map((r) => [
       String(r.uid),
       r.name,
       r.method,
-      fmt(r.accuracy),
+      r.accuracy === null ? "n/a" : fmt(r.accuracy),
       `${r.evaluated.correct}/${r.evaluated.answered}`,
       fmt(r.score, 4),
       fmt(r.weight),

@@ -62,6 +62,8 @@ interface Neuron {
   readonly coldkey: import("../domain/keypair.ts").Keypair
   readonly ip: string
   readonly model?: DemoModel
+  /** For an llm_api miner: the provider whose key is set. */
+  readonly llm?: "openai" | "togetherai"
 }
 
 const createWallet = (root: string, name: string) =>
@@ -104,9 +106,16 @@ export const runDemo = (options: DemoOptions) =>
     yield* Console.log(`    endpoint ${net.endpoint}`)
     const netuid = yield* phase("create a subnet", net.createSubnet({ tempo: TEMPO }))
 
+    // An LLM miner joins only when the operator has an API key; its accuracy is not known in advance.
+    const llm: Neuron["llm"] = Bun.env.OPENAI_API_KEY ? "openai" : Bun.env.TOGETHER_API_KEY ? "togetherai" : undefined
+    const specs: Array<Pick<Neuron, "name" | "role" | "model" | "llm">> = [
+      ...Array.from({ length: options.validators }, (_, i) => ({ name: `validator${i + 1}`, role: "validator" as const })),
+      ...models.map((m) => ({ name: `miner-${m.name}`, role: "miner" as const, model: m })),
+      ...(llm === undefined ? [] : [{ name: "miner-llm", role: "miner" as const, llm }])
+    ]
     const neurons = yield* phase(
-      `create ${options.validators} validator and ${models.length} miner wallets`,
-      Effect.forEach([...Array.from({ length: options.validators }, (_, i) => ({ name: `validator${i + 1}`, role: "validator" as const })), ...models.map((m) => ({ name: `miner-${m.name}`, role: "miner" as const, model: m }))], (spec, i) =>
+      `create ${options.validators} validator and ${specs.length - options.validators} miner wallets`,
+      Effect.forEach(specs, (spec, i) =>
         Effect.map(createWallet(walletRoot, spec.name), (w) => ({ ...spec, ...w, ip: `127.0.0.${i + 2}` }) satisfies Neuron)
       )
     )
@@ -141,11 +150,18 @@ export const runDemo = (options: DemoOptions) =>
     const validators = neurons.filter((n) => n.role === "validator")
     const requestTarget = options.short ? 60 : 100
     const everyone = yield* phase(
-      `start ${miners.length} miners (hf_model scorers) and ${validators.length} validator${validators.length > 1 ? "s" : ""}, each its own process`,
+      `start ${miners.length} miners and ${validators.length} validator${validators.length > 1 ? "s" : ""}, each its own process`,
       Effect.gen(function* () {
         const ps = yield* Effect.forEach([...miners, ...validators], (n) =>
           n.role === "miner"
-            ? spawnNeuron(n.name, "miner", [...common(n), "--scoring_method", "hf_model", "--model_name", n.model!.dir], logDir)
+            ? spawnNeuron(
+                n.name,
+                "miner",
+                n.llm === undefined
+                  ? [...common(n), "--scoring_method", "hf_model", "--model_name", n.model!.dir]
+                  : [...common(n), "--scoring_method", "llm_api", "--llm_provider", n.llm],
+                logDir
+              )
             : spawnNeuron(n.name, "validator", [
                 ...common(n),
                 "--neuron.step_seconds", "0.5",
@@ -213,8 +229,8 @@ export const runDemo = (options: DemoOptions) =>
       return {
         uid: neuron.uid,
         name: m.name,
-        method: "hf_model",
-        accuracy: m.model!.accuracy,
+        method: m.llm === undefined ? "hf_model" : "llm_api",
+        accuracy: m.model?.accuracy ?? null,
         evaluated: counts.get(m.hotkey) ?? { correct: 0, answered: 0 },
         score: scores.find((s) => s.hotkey === m.hotkey)?.score ?? 0,
         weight: weightOf(neuron.uid),
@@ -232,7 +248,11 @@ export const runDemo = (options: DemoOptions) =>
         ? `\n✓ incentive follows accuracy: the subnet rewarded the better reward models (${elapsed(started)} in all)`
         : `\n✗ incentive does NOT follow accuracy (logs in ${logDir})`
     )
-    yield* Console.log("  left out: llm_api (set OPENAI_API_KEY or TOGETHER_API_KEY; the demo adds it only with a key) and aws_mturk (needs AWS sandbox credentials and an SNS topic)")
+    if (llm === undefined)
+      yield* Console.log("  left out: an llm_api miner — set OPENAI_API_KEY or TOGETHER_API_KEY and the demo adds one")
+    yield* Console.log(
+      "  left out: an aws_mturk miner — human workers answer in minutes to hours, not within a demo; see the README's MTurk section"
+    )
 
     if (options.keep) {
       yield* Console.log(`\nStill running (--keep). Chain ${net.endpoint}; logs in ${logDir}. Ctrl-C stops everything.`)

@@ -8,6 +8,7 @@ import { Config, Console, Effect, Layer, Option } from "effect"
 import { mkdirSync } from "node:fs"
 import * as AxonLive from "../adapters/axon.ts"
 import * as DendriteLive from "../adapters/dendrite.ts"
+import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk-access.ts"
 import * as PreferenceDataLive from "../adapters/preference-data.ts"
 import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
@@ -82,7 +83,12 @@ const command = Command.make(
       yield* Effect.logInfo("starting validator").pipe(
         Effect.annotateLogs({ endpoint: chain.endpoint, netuid: flags.neuron.netuid, data_dir: dataDir, store: store._tag })
       )
-      return yield* Effect.scoped(runValidator).pipe(Effect.provide(services), Effect.provide(loggingLayer(flags.logging)))
+      const main = Effect.gen(function* () {
+        // The scoring API, /metrics (and the dashboard) share --api.port; the axon is separate.
+        yield* serveValidatorHttp({ ip: flags.neuron.apiIp, port: flags.neuron.apiPort })
+        return yield* runValidator
+      })
+      return yield* Effect.scoped(main).pipe(Effect.provide(services), Effect.provide(loggingLayer(flags.logging)))
     }).pipe(
       Effect.tapErrorCause((cause) => Console.error(`validator stopped: ${cause}`))
     )
@@ -90,4 +96,4 @@ const command = Command.make(
 
 const cli = Command.run(command, { name: "dojo validator", version: "0.1.0" })
 
-cli(process.argv).pipe(Effect.provide(BunContext.layer), BunRuntime.runMain)
+cli(process.argv).pipe(Effect.provide(BunContext.layer), (effect) => BunRuntime.runMain(effect, { disablePrettyLogger: true }))

@@ -13,6 +13,7 @@ import { ValidatorStore } from "../../services/validator-store.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { deliverResults } from "./deliver-results.ts"
+import { recordDeliveries, recordQuery, recordWeightsSet } from "./metrics.ts"
 import { mturkResponseRoute } from "./mturk-route.ts"
 import { queryStep } from "./query-step.ts"
 import { scoreDueRequests } from "./score-due-requests.ts"
@@ -41,7 +42,7 @@ const weightsLoop = Effect.gen(function* () {
     const last = yield* Ref.get(lastSet)
     if (last !== null && block - last < epochLength) return
     const outcome = yield* setWeights()
-    if (outcome._tag === "Set") yield* Ref.set(lastSet, outcome.block)
+    if (outcome._tag === "Set") yield* Effect.zipRight(Ref.set(lastSet, outcome.block), recordWeightsSet(outcome.block))
     else yield* Effect.logDebug("weights not set").pipe(Effect.annotateLogs({ reason: outcome.reason }))
   })
   return yield* loop("weights", pass, Duration.seconds(Math.max(1, Math.min(12, settings.stepSeconds))))
@@ -83,8 +84,12 @@ export const runValidator = Effect.gen(function* () {
   })
   yield* Effect.all(
     [
-      loop("query", queryStep(), Duration.seconds(settings.stepSeconds)),
-      loop("scoring", Effect.zipRight(scoreDueRequests(), deliverResults()), scoringEvery),
+      loop(
+        "query",
+        Effect.tap(queryStep(), (step) => (step.queried > 0 ? recordQuery(step.kind, step.statuses) : Effect.void)),
+        Duration.seconds(settings.stepSeconds)
+      ),
+      loop("scoring", Effect.zipRight(scoreDueRequests(), Effect.flatMap(deliverResults(), recordDeliveries)), scoringEvery),
       weightsLoop,
       loop("accuracy-prune", pruneAccuracy, Duration.hours(1))
     ],

@@ -4,13 +4,15 @@
  * RankingResult — all committed in one transaction, so a crash leaves it wholly scored or not at all.
  */
 import { Effect, Option } from "effect"
-import { accuracyMultiplier, pairOutcome, windowStart } from "../../domain/accuracy.ts"
+import { pairOutcome } from "../../domain/accuracy.ts"
 import { computeConsensus, toRankingResult } from "../../domain/consensus.ts"
 import { neuronAt, isServing, type Metagraph } from "../../domain/metagraph.ts"
 import { updateScores } from "../../domain/moving-average.ts"
 import { Chain } from "../../services/chain.ts"
 import { ValidatorStore, type AccuracyOutcome, type DeliveryTarget, type DueRequest } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"
+import { accuracyLookup } from "./accuracy-lookup.ts"
+import { recordScored } from "./metrics.ts"
 import { ValidatorSettings } from "./settings.ts"
 
 /** Requests scored per pass; the rest wait for the next pass. */
@@ -20,11 +22,7 @@ const BATCH = 100
 const scoreRequest = Effect.fn("Validator.scoreRequest")(function* (due: DueRequest, metagraph: Metagraph, now: number) {
   const store = yield* ValidatorStore
   const settings = yield* ValidatorSettings
-  const counts = yield* store.accuracyCounts(windowStart(now, settings.evaluationWindowSeconds))
-  const accuracy = (hotkey: string) => {
-    const c = counts.get(hotkey)
-    return accuracyMultiplier(c?.correct ?? 0, c?.answered ?? 0)
-  }
+  const accuracy = yield* accuracyLookup(now)
   const consensus = computeConsensus({
     cids: due.request.completions.map((c) => c.cid),
     responses: due.responses.map((r) => ({
@@ -96,6 +94,7 @@ export const scoreDueRequests = Effect.fn("Validator.scoreDueRequests")(function
       )
     if (!committed) continue
     scored++
+    yield* recordScored(request.kind, now - request.deadlineAt)
     yield* Effect.logInfo("scored request").pipe(
       Effect.annotateLogs({
         request_id: request.request.request_id,
