@@ -8,7 +8,7 @@
  * Prints figures; asserts nothing.
  */
 import { readFileSync } from "node:fs"
-import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { BunHttpServer } from "@effect/platform-bun"
 import { Effect, Either, Exit, Scope } from "effect"
 import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
@@ -119,21 +119,19 @@ await load(`http://${HOST}:${raw.port}/RankingRequest`, warmLanes)
 const rawRun = await measure(`http://${HOST}:${raw.port}/RankingRequest`, lanes)
 raw.stop(true)
 
-// 3. A no-op route on @effect/platform's HttpServer (the framework's own cost).
+// 3. A no-op app on @effect/platform's HttpServer, served the way the axon serves (no router, no span).
 const effectScope = Effect.runSync(Scope.make())
 const effectPort = await Effect.runPromise(
   Effect.gen(function* () {
     const server = yield* BunHttpServer.make({ hostname: HOST, port: 0 })
-    const router = HttpRouter.empty.pipe(
-      HttpRouter.post(
-        "/RankingRequest",
-        Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) => req.text).pipe(
-          Effect.map(() => HttpServerResponse.text(replyText, { contentType: "application/json" })),
-          Effect.orDie
-        )
-      )
+    const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) => req.text).pipe(
+      Effect.map(() => HttpServerResponse.text(replyText, { contentType: "application/json" })),
+      Effect.orDie
     )
-    yield* HttpServer.serveEffect(router).pipe(Effect.provideService(HttpServer.HttpServer, server))
+    yield* HttpServer.serveEffect(app).pipe(
+      Effect.provideService(HttpServer.HttpServer, server),
+      Effect.locally(HttpMiddleware.currentTracerDisabledWhen, () => true)
+    )
     return server.address._tag === "TcpAddress" ? server.address.port : 0
   }).pipe(Scope.extend(effectScope))
 )
@@ -164,7 +162,7 @@ console.log(`axon benchmark: ${CONCURRENCY} concurrent lanes, ${CONCURRENCY * pe
 console.log(`  (requests pre-signed in ${prepMs.toFixed(0)} ms; load from a Worker thread; load average ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`)
 line("sr25519 verify ceiling, 1 thread", verifyRate, verifyPerCpu, "verifications")
 line("raw Bun.serve", perSecond(rawRun.result), perCpuSecond(rawRun), "requests", rawRun.result)
-line("Effect HttpServer, no-op route", perSecond(effectRun.result), perCpuSecond(effectRun), "requests", effectRun.result)
+line("Effect HttpServer, no-op app", perSecond(effectRun.result), perCpuSecond(effectRun), "requests", effectRun.result)
 line("axon, full verification", perSecond(axonRun.result), perCpuSecond(axonRun), "synapses", axonRun.result)
 console.log(
   `  axon / verify ceiling: ${((perCpuSecond(axonRun) / verifyPerCpu) * 100).toFixed(0)} % per CPU-second ` +

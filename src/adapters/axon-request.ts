@@ -94,6 +94,8 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number) =
   )
 }
 
+const SIGNATURE_HEX = /^(0x)?[0-9a-fA-F]{128}$/
+
 const nsToSeconds = (ns: bigint): number => Number(ns) / 1e9
 
 /** The request after its headers parsed: everything but the body. */
@@ -121,6 +123,8 @@ const processRequest = (
     if (nonce === null) return yield* notVerified("Missing Nonce")
     if (hotkey === null || uuid === null) return yield* notVerified("Missing dendrite hotkey or uuid")
     if (signature === null || signature === "") return yield* notVerified("Missing signature: this axon only accepts signed requests")
+    // Strict hex, as Python's bytes.fromhex: a lenient decoder would accept altered signature text.
+    if (!SIGNATURE_HEX.test(signature)) return yield* notVerified("Signature is not 64 bytes of hex")
     const nowNs = yield* Clock.currentTimeNanos
     const stale = state.nonces.refusal(hotkey, uuid, nonce, nowNs, context.timeout)
     if (stale !== undefined) return yield* notVerified(stale)

@@ -171,11 +171,13 @@ export const make = (config: DendriteConfig) =>
         return Effect.succeed(list.map((t) => unencodable<A>(t, definition.name, message)))
       }
       const timeout = options?.timeout ?? definition.defaultTimeout
-      const batch = options?.concurrency
-      if (batch === undefined || batch >= list.length) return fanOut(list, definition, prepared.right, timeout)
+      const batch = Math.max(1, options?.concurrency ?? list.length)
       // A bounded fan-out goes out in waves of `concurrency`.
       const waves = Array.from({ length: Math.ceil(list.length / batch) }, (_, i) => list.slice(i * batch, (i + 1) * batch))
-      return Effect.map(Effect.forEach(waves, (wave) => fanOut(wave, definition, prepared.right, timeout)), (rs) => rs.flat())
+      return Effect.forEach(waves, (wave) => fanOut(wave, definition, prepared.right, timeout)).pipe(
+        Effect.map((rs) => rs.flat()),
+        Effect.withSpan("Dendrite.callMany", { attributes: { synapse: definition.name, targets: list.length } })
+      )
     }
 
     const call = <A, I>(target: DendriteTarget, definition: SynapseDefinition<A, I>, body: A, options?: DendriteCallOptions) =>

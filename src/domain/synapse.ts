@@ -21,7 +21,7 @@ export {
   type ParsedHeaders,
   type SynapseEnvelope
 } from "./synapse-headers.ts"
-export { emptyTerminal, overlayTerminal, terminal, TERMINAL_FIELDS, type TerminalInfo } from "./terminal-info.ts"
+export { emptyTerminal, terminal, TERMINAL_FIELDS, type TerminalInfo } from "./terminal-info.ts"
 
 /** The `version_as_int` we claim (SDK 9.12.2): ≥ 7002000 selects wall-clock nonces at every axon. */
 export const SDK_VERSION = 9012002

@@ -54,10 +54,3 @@ export const emptyTerminal: TerminalInfo = {
 
 /** A TerminalInfo with the given fields set and the rest None. */
 export const terminal = (fields: Partial<TerminalInfo>): TerminalInfo => ({ ...emptyTerminal, ...fields })
-
-/** Overlays the non-None fields of `over` onto `base` (how the SDK dendrite merges reply headers). */
-export const overlayTerminal = (base: TerminalInfo, over: TerminalInfo): TerminalInfo => {
-  const out: Record<string, unknown> = { ...base }
-  for (const [k, v] of Object.entries(over)) if (v !== null) out[k] = v
-  return out as unknown as TerminalInfo
-}

@@ -162,6 +162,18 @@ describe("axon + dendrite over loopback", () => {
     expect(staleRes.status).toBe(401)
     expect(staleRes.json.message).toContain("Nonce is too old: acceptable delta is 16.00 seconds")
 
+    // A lenient hex decoder reads "#" as 0: the same bytes under altered text must still be refused.
+    let hexSigned = signedRequest({ definition: RankingRequestSynapse, body: request("ok"), signer: validator, axonHotkey: miner.ss58Address })
+    // Signatures are randomized; one without a single "0" digit (p ≈ 3e-4) is simply signed again.
+    while (hexSigned.headers.bt_header_dendrite_signature!.indexOf("0", 2) < 0)
+      hexSigned = signedRequest({ definition: RankingRequestSynapse, body: request("ok"), signer: validator, axonHotkey: miner.ss58Address })
+    const sig = hexSigned.headers.bt_header_dendrite_signature!
+    const zero = sig.indexOf("0", 2)
+    const altered = `${sig.slice(0, zero)}#${sig.slice(zero + 1)}`
+    const alteredRes = await post(main.axon, "RankingRequest", { ...hexSigned, headers: { ...hexSigned.headers, bt_header_dendrite_signature: altered } })
+    expect(alteredRes.status).toBe(401)
+    expect(alteredRes.json.message).toContain("Signature is not 64 bytes of hex")
+
     const unsigned = signedRequest({ definition: RankingRequestSynapse, body: request("ok"), signer: validator, axonHotkey: miner.ss58Address })
     const { bt_header_dendrite_signature: _, ...noSignature } = unsigned.headers
     const unsignedRes = await post(main.axon, "RankingRequest", { ...unsigned, headers: noSignature })
