@@ -39,7 +39,6 @@ th,td{padding:5px 9px;text-align:left;border-bottom:1px solid var(--border);whit
 th{position:sticky;top:0;background:var(--panel2);color:var(--muted);font-weight:600;cursor:pointer;user-select:none;font-size:12px;z-index:1}
 th.sorted{color:var(--text)}th.num,td.num{text-align:right}
 tbody tr:hover{background:var(--panel2);cursor:pointer}tr.self td{color:var(--accent)}tr.picked td{background:rgba(79,157,255,.12)}
-td.flash{animation:flash 1.4s ease-out}@keyframes flash{from{background:rgba(79,157,255,.4)}to{background:transparent}}
 .toolbar{display:flex;align-items:center;gap:10px;margin-bottom:10px;flex-wrap:wrap}
 input,select,button{background:var(--panel2);color:var(--text);border:1px solid var(--border);border-radius:6px;padding:5px 9px;font:inherit}
 button{cursor:pointer}button:disabled{opacity:.4;cursor:default}
@@ -215,7 +214,7 @@ const JS = String.raw`
       ctx.fillRect(L + i * bw + (bw > 3 ? 0.5 : 0), T + H - h, Math.max(1, bw - (bw > 3 ? 1 : 0)), h);
     });
     ctx.fillStyle = "#8d98a8"; ctx.textAlign = "center"; ctx.textBaseline = "top";
-    var step = Math.max(1, Math.ceil(values.length / 12));
+    var step = Math.max(1, Math.ceil(28 / bw));
     for (var i = 0; i < values.length; i += step) ctx.fillText(String(values[i].label), L + (i + 0.5) * bw, T + H + 6);
   }
   function legend(node, series) {
@@ -348,10 +347,9 @@ const JS = String.raw`
         var t = c.text(n);
         if (r.texts[i] !== t) {
           r.cells[i].textContent = t;
-          if (flash && r.texts[i] !== undefined) {
-            r.cells[i].classList.remove("flash");
-            void r.cells[i].offsetWidth;
-            r.cells[i].classList.add("flash");
+          // Web Animations: no class toggling, so no forced layout per changed cell.
+          if (flash && r.texts[i] !== undefined && r.cells[i].animate) {
+            r.cells[i].animate([{ backgroundColor: "rgba(79,157,255,.4)" }, { backgroundColor: "rgba(79,157,255,0)" }], { duration: 1400, easing: "ease-out" });
           }
           r.texts[i] = t;
         }
