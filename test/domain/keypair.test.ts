@@ -32,3 +32,20 @@ describe("sr25519 keys", () => {
     expect(() => sign(keypairFromAddress(keypairFromUri("//Bob").ss58Address), "x")).toThrow(/no secret/)
   })
 })
+
+describe("signature text", () => {
+  test("only strict 0x + 128 hex digits verifies; altered text never does", () => {
+    const kp = keypairFromUri("//Bob")
+    const sig = signHex(kp, "msg")
+    expect(verify("msg", sig.toUpperCase().replace("0X", "0x"), kp.ss58Address)).toBe(true)
+    for (const bad of [sig.slice(2), `${sig}0`, sig.replace(/^0x(.)/, "0x#"), ` ${sig}`, sig.slice(0, -2)])
+      expect(verify("msg", bad, kp.ss58Address)).toBe(false)
+  })
+
+  test("signatures made here verify with util-crypto's independent implementation", async () => {
+    const { sr25519Verify } = await import("@polkadot/util-crypto")
+    const kp = keypairFromUri("//Charlie")
+    const sig = sign(kp, "cross-check")
+    expect(sr25519Verify(new TextEncoder().encode("cross-check"), sig, kp.publicKey)).toBe(true)
+  })
+})
