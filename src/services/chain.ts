@@ -192,8 +192,11 @@ export interface ChainShape {
   readonly addStake: (netuid: number, coldkey: Keypair, hotkey: string, amountRao: bigint) => Effect.Effect<number, ChainError>
   /** Registers a new subnet owned by `owner` (newer runtimes also take the owner hotkey); returns its netuid. */
   readonly registerNetwork: (owner: Keypair, hotkey: string) => Effect.Effect<number, ChainError>
-  /** Runs an `AdminUtils` call as sudo; fails with the inner call's error. Returns the block. */
-  readonly sudo: (sudoKey: Keypair, call: AdminCall) => Effect.Effect<number, ChainError>
+  /**
+   * Runs an `AdminUtils` call as sudo (several: all or none, in one block); fails with the inner call's
+   * error. Returns the block.
+   */
+  readonly sudo: (sudoKey: Keypair, call: AdminCall | ReadonlyArray<AdminCall>) => Effect.Effect<number, ChainError>
 }
 
 /** The chain a neuron talks to. */
