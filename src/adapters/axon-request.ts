@@ -5,7 +5,7 @@
  * synapse as JSON and its headers. Signatures are required (SDK 9.3+ would accept unsigned requests).
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Chunk, Clock, Data, Duration, Effect, Either, Option, Stream } from "effect"
+import { Cause, Chunk, Clock, Data, Duration, Effect, Either, Option, Stream } from "effect"
 import { pythonJsonString } from "../domain/python-json.ts"
 import { pythonFloatRepr } from "../domain/python-str.ts"
 import {
@@ -24,7 +24,7 @@ import {
   type SynapseEnvelope,
   type TerminalInfo
 } from "../domain/synapse.ts"
-import type { AxonRequestContext, AxonRoute } from "../services/axon.ts"
+import { HandlerRefusal, type AxonRequestContext, type AxonRoute } from "../services/axon.ts"
 import type { NonceGuard } from "./nonce-guard.ts"
 import type { PriorityGate } from "./priority-gate.ts"
 import { verify } from "./sr25519.ts"
@@ -147,7 +147,13 @@ const processRequest = (
     const priority = handlers.priority?.(context, body.right) ?? 0
     const remainingMs = Math.max(0, context.timeout * 1000 - nsToSeconds(nowNs - startNs) * 1000)
     const forward = handlers.forward(context, body.right).pipe(
-      Effect.catchAllCause((cause) => internalError(`${definition.name} handler failed`, cause))
+      Effect.catchAllCause((cause) => {
+        // A handler's own HandlerRefusal keeps its status and message; anything else is an opaque 500.
+        const failure = Cause.failureOption(cause)
+        return Option.isSome(failure) && failure.value instanceof HandlerRefusal
+          ? refuse(failure.value.status, failure.value.message)
+          : internalError(`${definition.name} handler failed`, cause)
+      })
     )
     const reply = yield* state.gate.run(priority, forward).pipe(
       Effect.catchTag("GateFull", () => refuse(503, "Service overloaded: too many requests waiting")),

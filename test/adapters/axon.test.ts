@@ -4,7 +4,7 @@ import * as DendriteLive from "../../src/adapters/dendrite.ts"
 import { keypairFromUri } from "../../src/adapters/sr25519.ts"
 import type { RankingRequest } from "../../src/domain/protocol.ts"
 import { RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/synapses.ts"
-import { axonRoute, type ServingAxon } from "../../src/services/axon.ts"
+import { HandlerRefusal, axonRoute, type ServingAxon } from "../../src/services/axon.ts"
 import { Dendrite, isSuccess, type DendriteResponse, type DendriteTarget } from "../../src/services/dendrite.ts"
 import { freshNonce, post, signedRequest, startAxon, until } from "./axon-fixture.ts"
 
@@ -37,6 +37,8 @@ const forward = (_: unknown, body: RankingRequest) => {
       return Effect.never
     case "boom":
       return Effect.fail(new Error("scorer exploded with a secret stack"))
+    case "refuse":
+      return Effect.fail(new HandlerRefusal({ status: 503, message: "scorer upstream unavailable" }))
     default:
       return Effect.succeed({
         ...body,
@@ -66,6 +68,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await main.stop()
   await runtime.dispose()
+})
+
+describe("handler outcomes", () => {
+  test("a HandlerRefusal keeps its status and message", async () => {
+    const r = await dendrite((d) => d.call(target, RankingRequestSynapse, request("refuse")))
+    expect(r.statusCode).toBe(503)
+    expect(r.statusMessage).toBe("scorer upstream unavailable")
+  })
 })
 
 describe("axon + dendrite over loopback", () => {
