@@ -8,6 +8,8 @@ import { Config, Console, Effect, Layer, Option } from "effect"
 import { mkdirSync } from "node:fs"
 import * as AxonLive from "../adapters/axon.ts"
 import * as DendriteLive from "../adapters/dendrite.ts"
+import { dashboardRouter } from "../adapters/http/dashboard.ts"
+import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
 import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk-access.ts"
 import * as PreferenceDataLive from "../adapters/preference-data.ts"
@@ -84,8 +86,18 @@ const command = Command.make(
         Effect.annotateLogs({ endpoint: chain.endpoint, netuid: flags.neuron.netuid, data_dir: dataDir, store: store._tag })
       )
       const main = Effect.gen(function* () {
-        // The scoring API, /metrics (and the dashboard) share --api.port; the axon is separate.
-        yield* serveValidatorHttp({ ip: flags.neuron.apiIp, port: flags.neuron.apiPort })
+        const hotkey = yield* Effect.flatMap(Wallet, (w) => w.hotkey)
+        // The dashboard, the scoring API and /metrics share --api.port; the axon is separate.
+        yield* serveValidatorHttp({ ip: flags.neuron.apiIp, port: flags.neuron.apiPort }, [dashboardRouter]).pipe(
+          Effect.provide(
+            DashboardDataLive({
+              ...defaultDashboardSettings,
+              netuid: flags.neuron.netuid,
+              validatorHotkey: hotkey.ss58Address,
+              accuracyWindowSeconds: v.windowHours * 3600
+            })
+          )
+        )
         return yield* runValidator
       })
       return yield* Effect.scoped(main).pipe(Effect.provide(services), Effect.provide(loggingLayer(flags.logging)))

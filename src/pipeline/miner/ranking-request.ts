@@ -8,7 +8,7 @@ import { Data, Effect, Option } from "effect"
 import { isServing } from "../../domain/metagraph.ts"
 import type { Rank, RankingRequest } from "../../domain/protocol.ts"
 import { RankingRequestSynapse } from "../../domain/synapses.ts"
-import { axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
+import { HandlerRefusal, axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
 import { MinerStore } from "../../services/miner-store.ts"
 import { Scorer } from "../../services/scorer.ts"
 import { nowSeconds } from "../clock.ts"
@@ -108,6 +108,14 @@ export const rankingRequestRoute = (view: MetagraphView): Effect.Effect<AxonRout
           // The axon only forwards verified calls, which always carry a hotkey.
           onNone: () => Effect.fail(new RequestNotScored({ requestId: request.request_id, message: "caller has no hotkey" })),
           onSome: (hotkey) => answerRankingRequest(view, hotkey, request)
-        }).pipe(Effect.provide(context))
+        }).pipe(
+          Effect.provide(context),
+          // Tell the validator why, with a status it can act on: retry later (503) or not at all (400/422).
+          Effect.catchTags({
+            ScorerUnavailable: (e) => Effect.fail(new HandlerRefusal({ status: 503, message: e.message })),
+            ScorerRejected: (e) => Effect.fail(new HandlerRefusal({ status: 400, message: e.message })),
+            RequestNotScored: (e) => Effect.fail(new HandlerRefusal({ status: 422, message: e.message }))
+          })
+        )
     })
   })

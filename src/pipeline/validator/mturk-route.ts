@@ -2,7 +2,7 @@
 import { Effect, Option } from "effect"
 import { uidOf } from "../../domain/metagraph.ts"
 import { MTurkResponseSynapse } from "../../domain/synapses.ts"
-import { axonRoute, type AxonRoute } from "../../services/axon.ts"
+import { HandlerRefusal, axonRoute, type AxonRoute } from "../../services/axon.ts"
 import { Chain } from "../../services/chain.ts"
 import type { MTurkAccess } from "../../services/mturk-access.ts"
 import type { ValidatorStore } from "../../services/validator-store.ts"
@@ -28,6 +28,11 @@ export const mturkResponseRoute = Effect.gen(function* () {
         Effect.catchAll(() => Effect.succeed(Option.some("metagraph unavailable; try again later")))
       ),
     forward: (ctx, body) =>
-      handleMTurkResponse(ctx.dendrite.hotkey ?? "", body).pipe(Effect.as(body), Effect.provide(context))
+      handleMTurkResponse(ctx.dendrite.hotkey ?? "", body).pipe(
+        Effect.as(body),
+        Effect.provide(context),
+        // The miner learns why its human feedback was refused (and whether retrying can help).
+        Effect.catchTag("MTurkResponseRefused", (e) => Effect.fail(new HandlerRefusal({ status: e.status, message: e.reason })))
+      )
   }) satisfies AxonRoute
 })
