@@ -5,7 +5,7 @@
  * the demo needs to get a subnet going: dev wallets, funds, a fast subnet, registrations, stake, emission.
  */
 import type { Blockchain } from "@acala-network/chopsticks-core"
-import { Data, Duration, Effect, Exit, Scope } from "effect"
+import { Data, Duration, Effect, Exit, Schedule, Scope } from "effect"
 import type { Keypair } from "../domain/keypair.ts"
 import { nextEpochBlock } from "../domain/metagraph.ts"
 import type { AdminCall, ChainError, ChainShape } from "../services/chain.ts"
@@ -34,6 +34,8 @@ export interface LocalnetOptions {
   readonly sharedDir?: string
   /** Time limit per call of the localnet's own `Chain`. Default 30 s. */
   readonly timeout?: Duration.DurationInput
+  /** Also build a block this often, like a real chain's clock (default: only on demand and per transaction). */
+  readonly blockTime?: Duration.DurationInput
 }
 
 /** Settings of a new subnet. Defaults make it fast: tempo 1 (an epoch every 2 blocks), no rate limits. */
@@ -226,6 +228,14 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
       }),
       chainScope
     )
+
+    if (options.blockTime !== undefined) {
+      const every = Duration.decode(options.blockTime)
+      yield* Effect.forkIn(
+        Effect.ignore(attempt("timed block", () => chopsticks.newBlock())).pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every)),
+        chainScope
+      )
+    }
 
     if (spec === 218) {
       // Genesis counts as the last network registration; lift the 10-block network rate limit.
