@@ -1,0 +1,40 @@
+/**
+ * The demo in its short mode, as a user runs it: a real local subnet of separate processes. Checks the
+ * exit code, that weights landed on chain (non-zero weights read back from chain), and that the printed
+ * table's incentive follows the miners' accuracy.
+ */
+import { expect, test } from "bun:test"
+import { repoRoot } from "../support/shared.ts"
+
+test("bun run demo --short: incentive follows accuracy, weights on chain", async () => {
+  const proc = Bun.spawn(["bun", "run", "src/programs/demo.ts", "--short", "--timeout", "400"], {
+    cwd: repoRoot,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, OPENAI_API_KEY: "", TOGETHER_API_KEY: "" }
+  })
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  const code = await proc.exited
+  if (code !== 0) console.error(out.slice(-4000), err.slice(-4000))
+  expect(code).toBe(0)
+
+  const header = out.split("\n").findIndex((l) => l.startsWith("uid  miner"))
+  const rows = out
+    .split("\n")
+    .slice(header + 2)
+    .filter((l) => /^\d+\s+miner-/.test(l))
+    .map((l) => {
+      const [uid, name, method, accuracy, evaluated, score, weight, incentive] = l.trim().split(/\s+/)
+      return { uid: Number(uid), name, method, accuracy: Number(accuracy), evaluated, score: Number(score), weight: Number(weight), incentive: Number(incentive) }
+    })
+  expect(rows.map((r) => r.name).sort()).toEqual(["miner-chance", "miner-medium", "miner-strong", "miner-weak"])
+  // Weights landed: every miner has a weight read back from chain, and they sum to one.
+  for (const r of rows) expect(r.weight).toBeGreaterThan(0)
+  expect(rows.reduce((a, r) => a + r.weight, 0)).toBeCloseTo(1, 2)
+  // The table is printed best accuracy first; incentive must strictly decrease along it.
+  for (let i = 1; i < rows.length; i++) {
+    expect(rows[i - 1]!.accuracy).toBeGreaterThan(rows[i]!.accuracy)
+    expect(rows[i - 1]!.incentive).toBeGreaterThan(rows[i]!.incentive)
+  }
+  expect(out).toContain("✓ incentive follows accuracy")
+}, 480_000)
