@@ -117,16 +117,18 @@ export const harness = (config: HarnessConfig) =>
     yield* marker("START", { stored: stored.length })
 
     for (;;) {
+      let queried = 0
       for (let r = 0; r < config.perRound; r++) {
         const k = (yield* store.stats).requests
         if (k >= config.requests) break
         yield* marker("PHASE", { phase: "query", k })
         yield* queryStep().pipe(Effect.withRandom(Random.make(`${config.seed}-${k}`)))
+        queried++
       }
       yield* marker("PHASE", { phase: "scoring" })
-      yield* scoreDueRequests()
+      const scored = yield* scoreDueRequests()
       yield* marker("PHASE", { phase: "delivering" })
-      yield* deliverResults()
+      const delivered = yield* deliverResults()
       yield* marker("PHASE", { phase: "weights" })
       const weights = yield* setWeights()
       const stats = yield* store.stats
@@ -134,6 +136,8 @@ export const harness = (config: HarnessConfig) =>
         yield* marker("DONE", { weights: yield* chain.weightsOf(NETUID, 0) })
         return
       }
+      // Only a delivery retry is left (it waits for its time): do not spin.
+      if (queried === 0 && scored === 0 && delivered === 0) yield* Effect.sleep("100 millis")
     }
   })
 

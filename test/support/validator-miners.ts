@@ -16,7 +16,7 @@ import { hashString } from "../../src/domain/prng.ts"
 import type { Rank, RankingRequest, RankingResult } from "../../src/domain/protocol.ts"
 import { syntheticQuality } from "../../src/domain/synthetic-preferences.ts"
 import { RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/synapses.ts"
-import { axonRoute, type ServingAxon } from "../../src/services/axon.ts"
+import { axonRoute, type AxonRoute, type ServingAxon } from "../../src/services/axon.ts"
 
 /** How a test miner ranks. */
 export type MinerBehaviour = "good" | "half" | "bad"
@@ -92,21 +92,17 @@ export const startTestMinerNode = async (spec: MinerSpec): Promise<TestMinerNode
         Effect.sync(() => results.push(body)).pipe(Effect.zipRight(Effect.sleep(spec.resultDelayMs ?? 0)), Effect.as(body))
     })
   ]
+  const { axon, stop } = await startQuietAxon({ hotkey: spec.key.ss58Address, ip: spec.ip }, routes)
+  return { key: spec.key, behaviour: spec.behaviour, axon, requests, results, stop }
+}
+
+/** Starts a real axon (port 0) serving `routes` without its info logs; `stop` closes it. */
+export const startQuietAxon = async (config: { readonly hotkey: string; readonly ip: string }, routes: ReadonlyArray<AxonRoute>) => {
   const scope = Effect.runSync(Scope.make())
   const axon = await Effect.runPromise(
-    makeAxon({ ...defaultAxonConfig, hotkey: spec.key.ss58Address, ip: spec.ip, port: 0 }, routes).pipe(
-      Scope.extend(scope),
-      Effect.provide(quietLogs)
-    )
+    makeAxon({ ...defaultAxonConfig, hotkey: config.hotkey, ip: config.ip, port: 0 }, routes).pipe(Scope.extend(scope), Effect.provide(quietLogs))
   )
-  return {
-    key: spec.key,
-    behaviour: spec.behaviour,
-    axon,
-    requests,
-    results,
-    stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
-  }
+  return { axon, stop: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
 
 /** A port on `ip` that nothing listens on (bound once, then closed): a miner that is down. */

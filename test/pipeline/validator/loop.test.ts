@@ -16,7 +16,7 @@ import type { RankingRequest } from "../../../src/domain/protocol.ts"
 import { softmax } from "../../../src/domain/softmax.ts"
 import { RankingRequestSynapse } from "../../../src/domain/synapses.ts"
 import { syntheticQuality } from "../../../src/domain/synthetic-preferences.ts"
-import { deliverResults } from "../../../src/pipeline/validator/deliver-results.ts"
+import { deliverResults, retryDelaySeconds } from "../../../src/pipeline/validator/deliver-results.ts"
 import { queryStep, type QueryStepResult } from "../../../src/pipeline/validator/query-step.ts"
 import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requests.ts"
 import { setWeights } from "../../../src/pipeline/validator/set-weights.ts"
@@ -24,12 +24,12 @@ import type { ValidatorSettingsShape } from "../../../src/pipeline/validator/set
 import { Chain } from "../../../src/services/chain.ts"
 import { axonRoute } from "../../../src/services/axon.ts"
 import { ValidatorStore, type StoredRequest } from "../../../src/services/validator-store.ts"
-import { startAxon } from "../../adapters/axon-fixture.ts"
 import {
   agreesWithHumans,
   closedPort,
   minerRanks,
   modelNameOf,
+  startQuietAxon,
   startTestMinerNode,
   type MinerBehaviour,
   type TestMinerNode
@@ -103,6 +103,22 @@ const steps = async (world: World, prefix: string, n: number): Promise<QueryStep
 
 const stored = (world: World, id: string) =>
   world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.getRequest(id))).then((o) => Option.getOrThrow(o))
+
+/**
+ * Delivers until the outbox is empty. A first attempt can be refused (401, "Nonce is too old") when two
+ * results for one miner arrive out of signing order — see deliver-results.test.ts; the retry then comes
+ * at its scheduled time. Returns how many were delivered.
+ */
+const deliverAll = async (world: World) => {
+  let delivered = await world.runPromise(deliverResults())
+  for (let attempt = 1; attempt < 3; attempt++) {
+    const pending = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.pendingDeliveries(Number.MAX_SAFE_INTEGER, 1000)))
+    if (pending.length === 0) break
+    await Bun.sleep(retryDelaySeconds(attempt) * 1000 + 200)
+    delivered += await world.runPromise(deliverResults())
+  }
+  return delivered
+}
 
 const ALPHA = 0.3
 
@@ -220,7 +236,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       expect(counts.has(minerKeys.down.ss58Address)).toBe(false)
 
       // RankingResult reaches every participant once, with the stored consensus.
-      expect(await world.runPromise(deliverResults())).toBe(24)
+      expect(await deliverAll(world)).toBe(24)
       expect(await world.runPromise(deliverResults())).toBe(0)
       for (const s of scoredRequests) {
         const { scoredAt: _, ...result } = s.result!
@@ -299,7 +315,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       const scores = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.loadScores))
       for (const s of scores) expect(s.score).toBeCloseTo(model.ema.get(s.uid)!, 12)
 
-      expect(await world.runPromise(deliverResults())).toBe(36)
+      expect(await deliverAll(world)).toBe(36)
     } finally {
       await world.dispose()
     }
@@ -310,18 +326,21 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
     const bad = miners.get("bad")!
     try {
       const [before] = await steps(world, "stop", 1)
-      await bad.stop()
-      const [after] = await steps(world, "stop-after", 1)
       expect(before!.kept).toBe(3)
-      expect(after!.kept).toBe(2)
-      expect(Object.fromEntries(after!.statuses)).toEqual({ 200: 2, 503: 2 })
-      expect(await world.runPromise(scoreDueRequests())).toBe(2)
-      const s = await stored(world, after!.requestId!)
-      expect(Object.keys(s.result!.hotkey_to_score).sort()).toEqual([minerKeys.good.ss58Address, minerKeys.half.ss58Address].sort())
-      // Delivery to the stopped miner (a participant of the first request) fails and waits for a retry.
-      expect(await world.runPromise(deliverResults())).toBe(4)
+      expect(await world.runPromise(scoreDueRequests())).toBe(1)
+      await bad.stop()
+      // Delivery to the stopped miner fails and waits for a retry; the others get theirs.
+      expect(await world.runPromise(deliverResults())).toBe(2)
       const pending = await world.runPromise(Effect.flatMap(ValidatorStore, (st) => st.pendingDeliveries(Date.now() / 1000 + 3600, 10)))
       expect(pending.map((p) => [p.requestId, p.hotkey, p.attempts])).toEqual([[before!.requestId!, minerKeys.bad.ss58Address, 1]])
+
+      const [after] = await steps(world, "stop-after", 1)
+      expect(after!.kept).toBe(2)
+      expect(Object.fromEntries(after!.statuses)).toEqual({ 200: 2, 503: 2 })
+      expect(await world.runPromise(scoreDueRequests())).toBe(1)
+      const s = await stored(world, after!.requestId!)
+      expect(Object.keys(s.result!.hotkey_to_score).sort()).toEqual([minerKeys.good.ss58Address, minerKeys.half.ss58Address].sort())
+      expect(await world.runPromise(deliverResults())).toBe(2)
     } finally {
       await world.dispose()
     }
@@ -339,7 +358,9 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
     const keys = faults.map((_, i) => keypairFromUri(`//Faulty${i}`))
     const axons = await Promise.all(
       faults.map(([, answer], i) =>
-        startAxon({ hotkey: keys[i]!.ss58Address, ip: `127.0.0.${10 + i}` }, [axonRoute(RankingRequestSynapse, { forward: (_, q) => Effect.succeed(answer(q)) })])
+        startQuietAxon({ hotkey: keys[i]!.ss58Address, ip: `127.0.0.${10 + i}` }, [
+          axonRoute(RankingRequestSynapse, { forward: (_, q) => Effect.succeed(answer(q)) })
+        ])
       )
     )
     const chain = worldChain([
