@@ -4,7 +4,8 @@
  * assignments MTurk lists (the miner's own numbers are ignored) and then counts ×1.2 in consensus;
  * forged credentials, a HIT MTurk does not know for those credentials, a mismatched HIT, a sender that
  * did not answer (or is not registered), an already scored request and malformed input are refused
- * and change nothing in the store. The merge path runs once more against PostgreSQL.
+ * with the refusal's status on the wire and change nothing in the store. The merge path runs once more
+ * against PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, Either, Exit, ManagedRuntime, Option, Redacted, Scope } from "effect"
@@ -242,13 +243,11 @@ describe("MTurkResponse at the validator (SQLite store, MTurk stub)", () => {
       { name: "only malformed assignments", sender: minerKeys.mturk, body: mturkResponse("req-garbage", hitGarbage), status: 400, calls: 1 }
     ]
     for (const c of cases) {
-      // Over the wire: the axon refuses it.
+      // Over the wire the miner gets the refusal's status; the handler's own verdict says why.
       const callsBefore = listCalls()
       const wire = await v.send(c.sender, c.body)
-      expect({ name: c.name, refused: wire !== 200 }).toEqual({ name: c.name, refused: true })
-      // The handler's own verdict says why.
       const outcome = refusal(await v.handle(c.sender, c.body))
-      expect({ name: c.name, status: outcome.status }).toEqual({ name: c.name, status: c.status })
+      expect({ name: c.name, wire, status: outcome.status }).toEqual({ name: c.name, wire: c.status, status: c.status })
       // Only the cases that get as far as MTurk ask it (once on the wire, once directly).
       expect({ name: c.name, calls: listCalls() - callsBefore }).toEqual({ name: c.name, calls: 2 * c.calls })
     }
@@ -311,7 +310,7 @@ describe("MTurkResponse at the validator (SQLite store, MTurk stub)", () => {
     expect(Object.keys(foreign.result!.hotkey_to_score).sort()).toEqual([minerKeys.good.ss58Address, minerKeys.bad.ss58Address].sort())
 
     const before = await v.snapshot()
-    expect(await v.send(minerKeys.mturk, mturkResponse("req-a", hitA))).not.toBe(200)
+    expect(await v.send(minerKeys.mturk, mturkResponse("req-a", hitA))).toBe(409)
     expect(refusal(await v.handle(minerKeys.mturk, mturkResponse("req-a", hitA))).status).toBe(409)
     expect(await v.snapshot()).toEqual(before)
   })
