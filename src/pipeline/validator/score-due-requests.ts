@@ -11,7 +11,7 @@ import { updateScores } from "../../domain/moving-average.ts"
 import { Chain } from "../../services/chain.ts"
 import { ValidatorStore, type AccuracyOutcome, type DeliveryTarget, type DueRequest } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"
-import { accuracyLookup } from "./accuracy-lookup.ts"
+import { accuracyTally, lookupFrom } from "./accuracy-lookup.ts"
 import { recordScored } from "./metrics.ts"
 import { ValidatorSettings } from "./settings.ts"
 
@@ -19,10 +19,13 @@ import { ValidatorSettings } from "./settings.ts"
 const BATCH = 100
 
 /** What scoring one request decided, before it is committed. */
-const scoreRequest = Effect.fn("Validator.scoreRequest")(function* (due: DueRequest, metagraph: Metagraph, now: number) {
+const scoreRequest = Effect.fn("Validator.scoreRequest")(function* (
+  due: DueRequest,
+  metagraph: Metagraph,
+  accuracy: (hotkey: string) => number
+) {
   const store = yield* ValidatorStore
   const settings = yield* ValidatorSettings
-  const accuracy = yield* accuracyLookup(now)
   const consensus = computeConsensus({
     cids: due.request.completions.map((c) => c.cid),
     responses: due.responses.map((r) => ({
@@ -71,9 +74,13 @@ export const scoreDueRequests = Effect.fn("Validator.scoreDueRequests")(function
   const due = yield* store.dueRequests(now, BATCH)
   if (due.length === 0) return 0
   const metagraph = yield* chain.metagraph(settings.netuid)
+  // The window's tally is read once per pass and kept up to date in memory as requests commit, so a
+  // pass costs one scan of the outcomes, not one per request.
+  const tally = new Map(yield* accuracyTally(now))
+  const accuracy = lookupFrom(tally)
   let scored = 0
   for (const request of due) {
-    const decided = yield* scoreRequest(request, metagraph, now)
+    const decided = yield* scoreRequest(request, metagraph, accuracy)
     const committed = yield* store
       .recordScoring({
         requestId: request.request.request_id,
@@ -93,6 +100,10 @@ export const scoreDueRequests = Effect.fn("Validator.scoreDueRequests")(function
         Effect.annotateLogs({ request_id: request.request.request_id })
       )
     if (!committed) continue
+    for (const { hotkey, outcome } of decided.accuracyOutcomes) {
+      const c = tally.get(hotkey) ?? { correct: 0, answered: 0 }
+      tally.set(hotkey, { correct: c.correct + (outcome === "correct" ? 1 : 0), answered: c.answered + 1 })
+    }
     scored++
     yield* recordScored(request.kind, now - request.deadlineAt)
     yield* Effect.logInfo("scored request").pipe(
