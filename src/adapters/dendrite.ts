@@ -124,14 +124,47 @@ export const make = (config: DendriteConfig) =>
       return lastNonce
     }
 
-    /** Signs a request for one target (CPU only). */
-    const sign = (target: DendriteTarget, definition: SynapseDefinition<unknown, unknown>, prepared: Prepared, timeout: number): HttpPost => {
+    // Sessions (uuid) per target: an axon refuses a nonce below the last one it saw for (hotkey, uuid), so
+    // two calls in flight to one axon on one session can refuse each other if they arrive out of order.
+    // A call leases a free session for its target; sequential calls reuse the first (an SDK axon's nonce
+    // table, never pruned, stays small), concurrent ones get their own.
+    interface Session {
+      readonly uuid: string
+      busy: boolean
+    }
+    const sessions = new Map<string, Array<Session>>()
+    const lease = (target: DendriteTarget): Session => {
+      const key = `${target.hotkey}@${target.ip}:${target.port}`
+      const list = sessions.get(key) ?? []
+      sessions.set(key, list)
+      const session =
+        list.find((x) => !x.busy) ??
+        (() => {
+          const fresh = { uuid: list.length === 0 ? uuid : uuid1(clock.unsafeCurrentTimeNanos(), crypto.getRandomValues(new Uint8Array(8))), busy: false }
+          list.push(fresh)
+          return fresh
+        })()
+      session.busy = true
+      return session
+    }
+
+    /** Signs a request for one target on a session (CPU only). */
+    const sign = (
+      target: DendriteTarget,
+      definition: SynapseDefinition<unknown, unknown>,
+      prepared: Prepared,
+      timeout: number,
+      session: Session
+    ): HttpPost => {
       const { bodyHash } = prepared
       const nonce = nextNonce()
-      const signature = signHex(config.hotkey, dendriteMessage({ nonce, dendriteHotkey: hotkey, axonHotkey: target.hotkey, uuid, bodyHash }))
+      const signature = signHex(
+        config.hotkey,
+        dendriteMessage({ nonce, dendriteHotkey: hotkey, axonHotkey: target.hotkey, uuid: session.uuid, bodyHash })
+      )
       const envelope = {
         timeout,
-        dendrite: terminal({ ip: config.externalIp ?? null, version, nonce, uuid, hotkey, signature }),
+        dendrite: terminal({ ip: config.externalIp ?? null, version, nonce, uuid: session.uuid, hotkey, signature }),
         axon: terminal({ ip: target.ip, port: target.port, hotkey: target.hotkey })
       }
       const headers = toHeaders(definition, envelope, prepared.wire, bodyHash)
@@ -149,10 +182,15 @@ export const make = (config: DendriteConfig) =>
     const fanOut = <A, I>(targets: ReadonlyArray<DendriteTarget>, definition: SynapseDefinition<A, I>, prepared: Prepared, timeout: number) =>
       Effect.suspend(() => {
         const def = definition as SynapseDefinition<unknown, unknown>
-        const posts = targets.map((t) => sign(t, def, prepared, timeout))
+        const leased = targets.map((t) => lease(t))
+        const posts = targets.map((t, i) => sign(t, def, prepared, timeout, leased[i]!))
         const startNs = clock.unsafeCurrentTimeNanos()
         const sent = posts.map((post) => ({ inFlight: startPost(post), startNs }))
-        return Effect.forEach(targets, (t, i) => finish(t, definition, prepared, timeout, sent[i]!), { concurrency: "unbounded" }).pipe(
+        return Effect.forEach(
+          targets,
+          (t, i) => finish(t, definition, prepared, timeout, sent[i]!).pipe(Effect.ensuring(Effect.sync(() => void (leased[i]!.busy = false)))),
+          { concurrency: "unbounded" }
+        ).pipe(
           // If we are interrupted, nothing stays in flight.
           Effect.onInterrupt(() => Effect.sync(() => sent.forEach((s) => s.inFlight.controller.abort())))
         )

@@ -98,6 +98,22 @@ describe("dendrite requests", () => {
   })
 })
 
+describe("dendrite sessions", () => {
+  test("calls in flight to one axon at once use distinct sessions; afterwards the first is reused", async () => {
+    captured.length = 0
+    reply = (body) => Response.json(body)
+    const target = { ip: "127.0.0.3", port: server.port!, hotkey: miner.ss58Address }
+    await runtime.runPromise(Effect.flatMap(Dendrite, (d) => d.callMany([target, target, target], RankingRequestSynapse, request)))
+    const concurrent = captured.map((c) => c.headers.bt_header_dendrite_uuid)
+    expect(new Set(concurrent).size).toBe(3)
+    await call()
+    await call()
+    const later = captured.slice(3).map((c) => c.headers.bt_header_dendrite_uuid)
+    expect(later[0]).toBe(later[1])
+    expect(concurrent).toContain(later[0])
+  })
+})
+
 describe("dendrite replies", () => {
   test("a Python 9.x reply (model_config key, tampered immutable fields) merges as the SDK does", async () => {
     reply = (body) =>

@@ -7,9 +7,8 @@
  * given up after 3 attempts).
  *
  * Here a TCP proxy in front of the miner holds the first connection for 150 ms, so the first-signed
- * result arrives last, deterministically. This test is marked `failing` because it fails today
- * (only 2 of 3 arrive); it passes once one miner's results are sent one after another (see the report:
- * group the outbox rows by hotkey in deliver-results.ts), and must then become a plain `test`.
+ * result arrives last, deterministically. The dendrite leases a separate session per call in flight to
+ * one axon, so all three arrive (with one shared session only 2 of 3 did).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, ManagedRuntime } from "effect"
@@ -78,7 +77,7 @@ const request = (id: string): RankingRequest => ({
 })
 
 describe("deliverResults when requests reach a miner out of order", () => {
-  test.failing("every RankingResult for one miner in one pass arrives, whatever order the network delivers them in", async () => {
+  test("every RankingResult for one miner in one pass arrives, whatever order the network delivers them in", async () => {
     const address = proxy.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
     const world = ManagedRuntime.make(
