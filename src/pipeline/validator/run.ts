@@ -59,11 +59,15 @@ export const runValidator = Effect.gen(function* () {
   if (Option.isNone(uid)) return yield* new ValidatorNotRegistered({ hotkey: hotkey.ss58Address, netuid: settings.netuid })
 
   const axon = yield* (yield* Axon).serve([yield* mturkResponseRoute])
-  const served = yield* chain.serveAxon(settings.netuid, hotkey, {
-    ip: axon.external.ip,
-    port: axon.external.port,
-    version: VALIDATOR_AXON_VERSION
-  })
+  const served = yield* chain
+    .serveAxon(settings.netuid, hotkey, { ip: axon.external.ip, port: axon.external.port, version: VALIDATOR_AXON_VERSION })
+    .pipe(
+      // A dropped connection or a pool hiccup is worth retrying; a runtime refusal (bad IP, …) is not.
+      Effect.retry({
+        while: (e) => e._tag === "ChainTimeout" || e._tag === "ChainUnavailable" || e._tag === "ChainTxRejected",
+        schedule: Schedule.exponential("2 seconds").pipe(Schedule.intersect(Schedule.recurs(4)))
+      })
+    )
   yield* Effect.logInfo("validator started").pipe(
     Effect.annotateLogs({
       netuid: settings.netuid,
