@@ -44,16 +44,8 @@ export interface NewRequest {
   readonly responses: ReadonlyArray<StoredResponse>
 }
 
-/** A pending request whose deadline has passed, with everything scoring needs. */
-export interface DueRequest {
-  readonly request: RankingRequest
-  readonly kind: RequestKind
-  readonly evaluation?: EvaluationPair
-  readonly apiKeyId?: string
-  readonly createdAt: number
-  readonly deadlineAt: number
-  readonly responses: ReadonlyArray<StoredResponse>
-}
+/** A pending request whose deadline has passed, with everything scoring needs: what was saved. */
+export type DueRequest = NewRequest
 
 /** The consensus stored for a scored request. */
 export type StoredResult = RankingResult & { readonly scoredAt: number }
