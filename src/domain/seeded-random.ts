@@ -1,5 +1,7 @@
+import { makeRng, randomInt, shuffle } from "./prng.ts"
+
 /**
- * A small seeded pseudo-random source (mulberry32) for the domain: model initialisation, synthetic data and
+ * A seeded pseudo-random source for the domain (over prng.ts's generator): model initialisation, synthetic data and
  * shuffles take one as an argument, so the same seed always gives the same model and the same data.
  */
 
@@ -16,15 +18,9 @@ export interface SeededRandom {
 
 /** Creates a random source from a 32-bit seed (any integer; other numbers are truncated). */
 export const seededRandom = (seed: number): SeededRandom => {
-  let state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number): number => Math.floor(next() * n)
+  // One generator for the whole domain: prng.ts's splitmix32, with the helpers models and data need.
+  const next = makeRng(Math.trunc(seed))
+  const int = (n: number): number => randomInt(next, n)
   const normal = (): number => {
     // 1 - next() is in (0, 1], so the log is finite.
     const u = 1 - next()
@@ -38,14 +34,5 @@ export const seededRandom = (seed: number): SeededRandom => {
   return { next, int, normal, pick }
 }
 
-/** A shuffled copy of `items` (Fisher–Yates). */
-export const shuffled = <A>(items: ReadonlyArray<A>, random: SeededRandom): Array<A> => {
-  const out = items.slice()
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = random.int(i + 1)
-    const tmp = out[i] as A
-    out[i] = out[j] as A
-    out[j] = tmp
-  }
-  return out
-}
+/** A shuffled copy of `items` (Fisher–Yates, prng.ts's `shuffle`). */
+export const shuffled = <A>(items: ReadonlyArray<A>, random: SeededRandom): Array<A> => shuffle(items, random.next)

@@ -111,8 +111,18 @@ describe("exportDataset", () => {
     expect(summary.pairs).toBe(summary.rows.reduce((n, r) => n + r.pairs.length, 0))
     const lines = readJsonl<Record<string, unknown>>(join(out, "pairs.jsonl"))
     expect(lines.every((l) => Object.keys(l).sort().join() === "chosen,prompt,rejected")).toBe(true)
-    const scoreOf = new Map(summary.rows.flatMap((r) => r.completions.map((c) => [`${r.prompt}\u0000${c.text}`, c.consensus_score] as const)))
-    for (const p of pairs) expect(scoreOf.get(`${p.prompt}\u0000${p.chosen}`)!).toBeGreaterThan(scoreOf.get(`${p.prompt}\u0000${p.rejected}`)!)
+    // pairs.jsonl holds each row's pairs in row order; check every pair against its own request's scores
+    // (the same prompt and text may recur in another request with other scores).
+    let at = 0
+    for (const r of summary.rows) {
+      const scoreOf = new Map(r.completions.map((c) => [c.text, c.consensus_score] as const))
+      for (const _ of r.pairs) {
+        const p = pairs[at++]!
+        expect(p.prompt).toBe(r.prompt)
+        expect(scoreOf.get(p.chosen)!).toBeGreaterThan(scoreOf.get(p.rejected)!)
+      }
+    }
+    expect(at).toBe(pairs.length)
   })
 
   test("the card: front matter whose configs name files that exist, counts matching the files", () => {
