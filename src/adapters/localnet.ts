@@ -38,7 +38,10 @@ export interface LocalnetOptions {
   readonly blockTime?: Duration.DurationInput
 }
 
-/** Settings of a new subnet. Defaults make it fast: tempo 1 (an epoch every 2 blocks), no rate limits. */
+/**
+ * Settings of a new subnet. Defaults make it fast: tempo 1 (an epoch every 2 blocks), no weight or
+ * serving rate limits, 256 registrations per block.
+ */
 export interface SubnetOptions {
   /** Owner coldkey (default //Alice). */
   readonly owner?: Keypair
@@ -113,8 +116,11 @@ const loadChopsticks = Effect.tryPromise({
   catch: (e) => new LocalnetError({ reason: `cannot load chopsticks: ${String(e)}` })
 })
 
-const attempt = <A>(what: string, f: () => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (e) => new LocalnetError({ reason: `${what}: ${e instanceof Error ? e.message : String(e)}` }) })
+/** Runs a chopsticks operation with a time limit (default 60 s), so a stuck chain fails instead of hanging. */
+const attempt = <A>(what: string, f: () => Promise<A>, limit: Duration.DurationInput = Duration.seconds(60)) =>
+  Effect.tryPromise({ try: f, catch: (e) => new LocalnetError({ reason: `${what}: ${e instanceof Error ? e.message : String(e)}` }) }).pipe(
+    Effect.timeoutFail({ duration: limit, onTimeout: () => new LocalnetError({ reason: `${what}: no answer within ${Duration.format(limit)}` }) })
+  )
 
 /** Reads the AccountInfo of an address at the head, through the runtime metadata. */
 const accountInfo = async (chain: Blockchain, address: string) => {
@@ -198,10 +204,14 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
       })
 
     const newBlocks = (n: number) =>
-      attempt("new blocks", async () => {
-        for (let i = 0; i < n; i++) await chopsticks.newBlock()
-        return chopsticks.head.number
-      })
+      attempt(
+        "new blocks",
+        async () => {
+          for (let i = 0; i < n; i++) await chopsticks.newBlock()
+          return chopsticks.head.number
+        },
+        Duration.seconds(60 + 10 * n)
+      )
 
     const alice = keypairFromUri("//Alice")
     // Fund every dev coldkey (spec 218 gives them nothing; on 185 Dave…Ferdie hold 2 TAO).
@@ -251,8 +261,9 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
         const calls: Array<AdminCall> = [
           { method: "sudoSetTempo", args: [netuid, opts.tempo ?? 1] },
           { method: "sudoSetWeightsSetRateLimit", args: [netuid, 0] },
-          { method: "sudoSetMaxRegistrationsPerBlock", args: [netuid, 64] },
-          { method: "sudoSetTargetRegistrationsPerInterval", args: [netuid, 64] },
+          // Enough for a full subnet: the chain allows 3 × target registrations per adjustment interval.
+          { method: "sudoSetMaxRegistrationsPerBlock", args: [netuid, 256] },
+          { method: "sudoSetTargetRegistrationsPerInterval", args: [netuid, 256] },
           { method: "sudoSetServingRateLimit", args: [netuid, 0] }
         ]
         if (opts.maxAllowedUids !== undefined) calls.push({ method: "sudoSetMaxAllowedUids", args: [netuid, opts.maxAllowedUids] })
