@@ -318,3 +318,6 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
       stop
     } satisfies Localnet
   })
+
+/** The programmatic entry point: `Localnet.start({ spec: 185 })` (scoped), plus the dev wallets. */
+export const Localnet = { start: startLocalnet, devWallet, DEV_NAMES } as const

@@ -48,6 +48,7 @@ const command = Command.make("localnet", options, (flags) =>
       const netuid = yield* net.createSubnet()
       const h = yield* net.chain.hyperparameters(netuid)
       yield* Console.log(`subnet: netuid ${netuid} (tempo ${h.tempo}, weights rate limit ${h.weightsRateLimit}, serving rate limit ${h.servingRateLimit})`)
+      if (flags.spec === 218) yield* Console.log("owner hotkey //Alice//hot holds uid 0 (dynamic-TAO runtimes register it with the subnet)")
       const wallets: ReadonlyArray<readonly [string, DevWallet]> = [
         ...Array.from({ length: flags.validators }, (_, i) => ["validator", devWallet(`Validator${i + 1}`)] as const),
         ...Array.from({ length: flags.miners }, (_, i) => ["miner", devWallet(`Miner${i + 1}`)] as const)
