@@ -10,8 +10,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { isServing, uidOf, type Metagraph } from "../domain/metagraph.ts"
 import { startLocalnet, type Localnet } from "../adapters/localnet.ts"
+import { MinerStoreLive } from "../adapters/sql/miner-store-sql.ts"
 import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
 import { newColdkey, newHotkey } from "../adapters/wallet-fs.ts"
+import { MinerStore } from "../services/miner-store.ts"
 import { ValidatorStore } from "../services/validator-store.ts"
 import { trainDemoModels, syntheticPairsJsonl, type DemoModel } from "./models.ts"
 import { freePort, spawnNeuron, type NeuronProcess } from "./processes.ts"
@@ -64,6 +66,8 @@ interface Neuron {
   readonly model?: DemoModel
   /** For an llm_api miner: the provider whose key is set. */
   readonly llm?: "openai" | "togetherai"
+  /** An aws_mturk miner (only with AWS sandbox credentials). */
+  readonly mturk?: true
 }
 
 const createWallet = (root: string, name: string) =>
@@ -108,10 +112,14 @@ export const runDemo = (options: DemoOptions) =>
 
     // An LLM miner joins only when the operator has an API key; its accuracy is not known in advance.
     const llm: Neuron["llm"] = Bun.env.OPENAI_API_KEY ? "openai" : Bun.env.TOGETHER_API_KEY ? "togetherai" : undefined
-    const specs: Array<Pick<Neuron, "name" | "role" | "model" | "llm">> = [
+    // An MTurk miner posts real HITs to the sandbox; workers answer long after the demo, so it shows only
+    // that HITs are created and answered with their ids.
+    const mturk = Boolean(Bun.env.AWS_ACCESS_KEY_ID && Bun.env.AWS_SECRET_ACCESS_KEY && Bun.env.AWS_SNS_ARN_ID)
+    const specs: Array<Pick<Neuron, "name" | "role" | "model" | "llm" | "mturk">> = [
       ...Array.from({ length: options.validators }, (_, i) => ({ name: `validator${i + 1}`, role: "validator" as const })),
       ...models.map((m) => ({ name: `miner-${m.name}`, role: "miner" as const, model: m })),
-      ...(llm === undefined ? [] : [{ name: "miner-llm", role: "miner" as const, llm }])
+      ...(llm === undefined ? [] : [{ name: "miner-llm", role: "miner" as const, llm }]),
+      ...(mturk ? [{ name: "miner-mturk", role: "miner" as const, mturk: true as const }] : [])
     ]
     const neurons = yield* phase(
       `create ${options.validators} validator and ${specs.length - options.validators} miner wallets`,
@@ -157,9 +165,11 @@ export const runDemo = (options: DemoOptions) =>
             ? spawnNeuron(
                 n.name,
                 "miner",
-                n.llm === undefined
-                  ? [...common(n), "--scoring_method", "hf_model", "--model_name", n.model!.dir]
-                  : [...common(n), "--scoring_method", "llm_api", "--llm_provider", n.llm],
+                n.mturk
+                  ? [...common(n), "--scoring_method", "aws_mturk", "--aws_mturk_environment", "sandbox"]
+                  : n.llm === undefined
+                    ? [...common(n), "--scoring_method", "hf_model", "--model_name", n.model!.dir]
+                    : [...common(n), "--scoring_method", "llm_api", "--llm_provider", n.llm],
                 logDir
               )
             : spawnNeuron(n.name, "validator", [
@@ -229,7 +239,7 @@ export const runDemo = (options: DemoOptions) =>
       return {
         uid: neuron.uid,
         name: m.name,
-        method: m.llm === undefined ? "hf_model" : "llm_api",
+        method: m.mturk ? "aws_mturk" : m.llm === undefined ? "hf_model" : "llm_api",
         accuracy: m.model?.accuracy ?? null,
         evaluated: counts.get(m.hotkey) ?? { correct: 0, answered: 0 },
         score: scores.find((s) => s.hotkey === m.hotkey)?.score ?? 0,
@@ -239,6 +249,14 @@ export const runDemo = (options: DemoOptions) =>
     })
     const ordered = incentiveFollowsAccuracy(rows)
     yield* Console.log(`\n${renderTable(rows)}\n`)
+    // What the miners themselves recorded: the validator's RankingResults reached them.
+    const received = yield* Effect.forEach(miners, (m) =>
+      Effect.provide(
+        Effect.flatMap(MinerStore, (s) => s.recentResults(100_000)),
+        MinerStoreLive({ _tag: "sqlite", filename: join(workDir, "neurons", m.name, "dojo.sqlite") })
+      ).pipe(Effect.map((results) => `${m.name} ${results.length}`))
+    )
+    yield* Console.log(`RankingResults received by miners: ${received.join(", ")}`)
     for (const v of validators) {
       const n = metagraph.neurons.find((x) => x.hotkey === v.hotkey)!
       yield* Console.log(`${v.name}: uid ${n.uid}, stake ${n.stake.toFixed(0)} TAO, dividends ${n.dividends.toFixed(3)}`)
@@ -250,9 +268,10 @@ export const runDemo = (options: DemoOptions) =>
     )
     if (llm === undefined)
       yield* Console.log("  left out: an llm_api miner — set OPENAI_API_KEY or TOGETHER_API_KEY and the demo adds one")
-    yield* Console.log(
-      "  left out: an aws_mturk miner — human workers answer in minutes to hours, not within a demo; see the README's MTurk section"
-    )
+    if (!mturk)
+      yield* Console.log(
+        "  left out: an aws_mturk miner — set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SNS_ARN_ID (sandbox) and the demo adds one; its human scores arrive after the demo"
+      )
 
     if (options.keep) {
       yield* Console.log(`\nStill running (--keep). Chain ${net.endpoint}; logs in ${logDir}. Ctrl-C stops everything.`)

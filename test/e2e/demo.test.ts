@@ -11,7 +11,7 @@ test("bun run demo --short: incentive follows accuracy, weights on chain", async
     cwd: repoRoot,
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, OPENAI_API_KEY: "", TOGETHER_API_KEY: "" }
+    env: { ...process.env, OPENAI_API_KEY: "", TOGETHER_API_KEY: "", AWS_ACCESS_KEY_ID: "" }
   })
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()])
   const code = await proc.exited
@@ -37,4 +37,8 @@ test("bun run demo --short: incentive follows accuracy, weights on chain", async
     expect(rows[i - 1]!.incentive).toBeGreaterThan(rows[i]!.incentive)
   }
   expect(out).toContain("✓ incentive follows accuracy")
+  // The validator's RankingResults reached every miner (read from the miners' own stores).
+  const received = out.match(/RankingResults received by miners: (.*)/)![1]!.split(", ").map((x) => Number(x.split(" ")[1]))
+  expect(received).toHaveLength(4)
+  for (const n of received) expect(n).toBeGreaterThan(0)
 }, 480_000)
