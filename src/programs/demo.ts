@@ -5,6 +5,7 @@
 import { Command, Options } from "@effect/cli"
 import { BunContext, BunRuntime } from "@effect/platform-bun"
 import { Console, Effect } from "effect"
+import { rmSync } from "node:fs"
 import { runDemo } from "../demo/run.ts"
 
 const command = Command.make(
@@ -20,7 +21,14 @@ const command = Command.make(
     Effect.scoped(
       runDemo({ short: flags.short, keep: flags.keep, validators: Math.min(2, Math.max(1, flags.validators)), seed: flags.seed, timeoutSeconds: flags.timeout })
     ).pipe(
-      Effect.flatMap((result) => (result.ordered ? Effect.void : Effect.sync(() => (process.exitCode = 1)))),
+      // After the scope closed (every process stopped): a successful run leaves nothing behind; a failed
+      // one keeps its folder for the logs.
+      Effect.flatMap((result) =>
+        Effect.sync(() => {
+          if (result.ordered) rmSync(result.workDir, { recursive: true, force: true })
+          else process.exitCode = 1
+        })
+      ),
       Effect.catchAll((error) => Console.error(`\ndemo failed: ${typeof error === "string" ? error : error.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
     )
 )
