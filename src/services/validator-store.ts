@@ -45,7 +45,10 @@ export interface NewRequest {
 }
 
 /** A pending request whose deadline has passed, with everything scoring needs: what was saved. */
-export type DueRequest = NewRequest
+export type DueRequest = NewRequest & {
+  /** Changes whenever the request's responses change (an MTurk merge); scoring commits only on the one it read. */
+  readonly revision: number
+}
 
 /** The consensus stored for a scored request. */
 export type StoredResult = RankingResult & { readonly scoredAt: number }
@@ -85,6 +88,8 @@ export interface ScoringRecord {
   readonly accuracyOutcomes: ReadonlyArray<AccuracyOutcome>
   readonly deliverTo: ReadonlyArray<DeliveryTarget>
   readonly scoredAt: number
+  /** The request's revision this scoring was computed from; if it changed since, nothing is committed. */
+  readonly revision?: number
 }
 
 /** A `RankingResult` still to be sent to one participant (outbox row). */
@@ -189,6 +194,9 @@ export interface StoreStats {
 /** `recordScoring` found the request already scored (by this or another process); nothing changed. */
 export class AlreadyScored extends Data.TaggedError("AlreadyScored")<{ readonly requestId: string }> {}
 
+/** The request's responses changed (an MTurk merge) after this scoring read them; nothing changed. */
+export class RequestChanged extends Data.TaggedError("RequestChanged")<{ readonly requestId: string }> {}
+
 /** `recordScoring` was given a request id the store does not hold; nothing changed. */
 export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{ readonly requestId: string }> {}
 
@@ -206,7 +214,7 @@ export interface ValidatorStoreService {
    */
   readonly recordScoring: (
     input: ScoringRecord
-  ) => Effect.Effect<void, StoreError | AlreadyScored | UnknownRequest>
+  ) => Effect.Effect<void, StoreError | AlreadyScored | UnknownRequest | RequestChanged>
   /** The EMA score vector, by uid. */
   readonly loadScores: Effect.Effect<ReadonlyArray<ScoreEntry>, StoreError>
   /** Replaces the EMA vector outside scoring (e.g. after a metagraph resync reset some uids). */

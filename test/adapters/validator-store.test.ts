@@ -4,6 +4,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { validatorMigrations } from "../../src/adapters/sql/migrations.ts"
 import { Effect, Layer, Option } from "effect"
 import fc from "fast-check"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
@@ -383,6 +384,25 @@ for (const backend of storeBackends()) {
         expect(Option.getOrThrow(await run(store((s) => s.getRequest("r1")))).responses[2]?.source).toBe("axon")
       }))
 
+    test("a scoring computed before an MTurk merge cannot commit over it; recomputed, it can", () =>
+      run(async (run) => {
+        const mturk = response("h", 3, { scoringMethod: "aws_mturk", modelConfig: null, ranks: [], mturkHitId: "HIT-1" })
+        await run(store((s) => s.saveRequest({ request: request("r1"), kind: "seed", createdAt: 1, deadlineAt: 2, responses: [response("a", 1), mturk] })))
+        const [read] = await run(store((s) => s.dueRequests(10, 10)))
+        // Refused merges change nothing, not even the revision.
+        expect(await run(store((s) => s.mergeMTurkResponse({ requestId: "r1", hotkey: "h", hitId: "HIT-9", ranks: [], verifiedAt: 5 })))).toBe("hit-mismatch")
+        expect(Option.getOrThrow(await run(store((s) => s.getRequest("r1")))).revision).toBe(read!.revision)
+        expect(await run(store((s) => s.mergeMTurkResponse({ requestId: "r1", hotkey: "h", hitId: "HIT-1", ranks: [{ cid: "c1", score: 0.7 }], verifiedAt: 6 })))).toBe("merged")
+        const stale = await run(Effect.either(store((s) => s.recordScoring(scoring("r1", { revision: read!.revision })))))
+        expect(stale._tag === "Left" && stale.left._tag).toBe("RequestChanged")
+        expect(Option.getOrThrow(await run(store((s) => s.getRequest("r1")))).status).toBe("pending")
+        expect(await run(count("deliveries"))).toBe(0)
+        const [fresh] = await run(store((s) => s.dueRequests(10, 10)))
+        expect(fresh!.responses[1]!.humanVerified).toBe(true)
+        await run(store((s) => s.recordScoring(scoring("r1", { revision: fresh!.revision }))))
+        expect(Option.getOrThrow(await run(store((s) => s.getRequest("r1")))).status).toBe("scored")
+      }))
+
     test("mergeMTurkResponse is all or nothing: a failing response update leaves the response as it was", () =>
       run(async (run) => {
         const mturk = response("h", 3, { scoringMethod: "aws_mturk", modelConfig: null, ranks: [], mturkHitId: "HIT-1" })
@@ -559,7 +579,7 @@ for (const backend of storeBackends()) {
       await withRuntime(layerFor(config), (run) => run(seed("kept")))
       await withRuntime(layerFor(config), async (run) => {
         expect(Option.isSome(await run(store((s) => s.getRequest("kept"))))).toBe(true)
-        expect(await run(count("dojo_validator_migrations"))).toBe(1)
+        expect(await run(count("dojo_validator_migrations"))).toBe(Object.keys(validatorMigrations).length)
         await run(seed("second"))
       })
       await withRuntime(layerFor(config), async (run) => {

@@ -99,7 +99,10 @@ export const validatorMigrations: Record<string, Migration> = {
       created_at DOUBLE PRECISION NOT NULL,
       revoked_at DOUBLE PRECISION
     )`
-  )
+  ),
+  // Bumped by every change to a pending request's responses (an MTurk merge), so a scoring computed
+  // from an older read cannot commit over it.
+  "2_request_revision": ddl(`ALTER TABLE requests ADD COLUMN revision INTEGER NOT NULL DEFAULT 0`)
 }
 
 /** The miner store's migrations, by `<id>_<name>`. */

@@ -24,6 +24,7 @@ import {
   type ScoringRecord,
   type StoredRequest,
   type StoredResponse,
+  RequestChanged,
   UnknownRequest,
   ValidatorStore,
   type WeightsRecord
@@ -44,7 +45,8 @@ const RequestRow = Schema.Struct({
   deadline_at: NumberColumn,
   status: Schema.Literal("pending", "scored"),
   result: Schema.NullOr(Schema.parseJson(RankingResult)),
-  scored_at: NullableNumber
+  scored_at: NullableNumber,
+  revision: NumberColumn
 })
 type RequestRow = typeof RequestRow.Type
 
@@ -140,7 +142,8 @@ const toDue = (row: RequestRow, responses: ReadonlyArray<StoredResponse>): DueRe
   ...(row.api_key_id === null ? {} : { apiKeyId: row.api_key_id }),
   createdAt: row.created_at,
   deadlineAt: row.deadline_at,
-  responses
+  responses,
+  revision: row.revision
 })
 
 const storedResult = (row: RequestRow) =>
@@ -271,13 +274,16 @@ export const makeValidatorStore = Effect.gen(function* () {
       yield* sql.withTransaction(
         Effect.gen(function* () {
           // The decisive write: only one caller, in any process, turns this request from pending to scored.
+          const sameRevision = input.revision === undefined ? sql`1 = 1` : sql`revision = ${input.revision}`
           const flipped = yield* sql`UPDATE requests SET status = 'scored', result = ${result}, scored_at = ${input.scoredAt}
-            WHERE request_id = ${input.requestId} AND status = 'pending' RETURNING request_id`
+            WHERE request_id = ${input.requestId} AND status = 'pending' AND ${sameRevision} RETURNING request_id`
           if (flipped.length === 0) {
             const status = yield* statusOf(input.requestId)
             return yield* Option.isNone(status)
               ? new UnknownRequest({ requestId: input.requestId })
-              : new AlreadyScored({ requestId: input.requestId })
+              : status.value === "pending"
+                ? new RequestChanged({ requestId: input.requestId })
+                : new AlreadyScored({ requestId: input.requestId })
           }
           yield* writeScores(input.scores)
           const outcomes = input.accuracyOutcomes.map((o) => ({
@@ -381,6 +387,8 @@ export const makeValidatorStore = Effect.gen(function* () {
           if (target === undefined) return "not-participant" as const
           if (target.mturk_hit_id !== input.hitId) return "hit-mismatch" as const
           if (target.source === "mturk") return "duplicate" as const
+          // A scoring computed from the responses before this merge can no longer commit.
+          yield* sql`UPDATE requests SET revision = revision + 1 WHERE request_id = ${input.requestId}`
           yield* sql`UPDATE responses SET scoring_method = 'aws_mturk', ranks = ${ranks}, human_verified = 1,
               source = 'mturk', verified_at = ${input.verifiedAt}
             WHERE request_id = ${input.requestId} AND hotkey = ${input.hotkey}`

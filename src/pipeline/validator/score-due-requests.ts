@@ -88,14 +88,17 @@ export const scoreDueRequests = Effect.fn("Validator.scoreDueRequests")(function
         scores: decided.scores,
         accuracyOutcomes: decided.accuracyOutcomes,
         deliverTo: decided.deliverTo,
-        scoredAt: now
+        scoredAt: now,
+        revision: request.revision
       })
       .pipe(
         Effect.as(true),
         // Another process (or an earlier run that crashed after committing) scored it: exactly once holds.
         Effect.catchTags({
           AlreadyScored: () => Effect.logWarning("request already scored; skipped").pipe(Effect.as(false)),
-          UnknownRequest: () => Effect.logWarning("request vanished before scoring; skipped").pipe(Effect.as(false))
+          UnknownRequest: () => Effect.logWarning("request vanished before scoring; skipped").pipe(Effect.as(false)),
+          // Human feedback was merged after we read it: score it again, with the merge, next pass.
+          RequestChanged: () => Effect.logInfo("request changed while scoring; scored next pass").pipe(Effect.as(false))
         }),
         Effect.annotateLogs({ request_id: request.request.request_id })
       )
