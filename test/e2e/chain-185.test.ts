@@ -3,37 +3,19 @@
  * file): the shared contract, a whole neuron lifecycle down to incentive and dividends, the runtime-API
  * read agreeing with the storage read, commit-reveal, and faults (dead endpoint, server restart).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { describe, expect, test } from "bun:test"
 import { ApiPromise, WsProvider } from "@polkadot/api"
 import { Duration, Effect, Exit, Scope } from "effect"
 import { makeChainSubtensor } from "../../src/adapters/chain-subtensor.ts"
 import { readMetagraphRuntimeApi } from "../../src/adapters/chain-metagraph.ts"
-import { devWallet, startLocalnet, type Localnet } from "../../src/adapters/localnet.ts"
+import { devWallet, startLocalnet } from "../../src/adapters/localnet.ts"
 import { ChainTimeout } from "../../src/services/chain.ts"
-import { chainContract, expectDispatch, failure, run } from "../adapters/chain-contract.ts"
+import { expectDispatch, failure, run } from "../adapters/chain-contract.ts"
+
+import { useLocalnet } from "../support/localnet-suite.ts"
 
 const TAO = 1_000_000_000n
-let scope: Scope.CloseableScope
-let net: Localnet
-
-beforeAll(async () => {
-  scope = await run(Scope.make())
-  net = await run(Scope.extend(startLocalnet({ spec: 185 }), scope))
-}, 120_000)
-
-afterAll(async () => {
-  await run(Scope.close(scope, Exit.void))
-}, 60_000)
-
-chainContract("subtensor spec 185 (chopsticks)", () => ({
-  chain: net.chain,
-  sudoKey: net.sudoKey,
-  wallet: devWallet,
-  newBlocks: net.newBlocks,
-  nextEpoch: net.nextEpoch,
-  createSubnet: () => net.createSubnet(),
-  permitsFollowStake: true
-}))
+const ln = useLocalnet(185, { permitsFollowStake: true })
 
 describe("spec 185 lifecycle", () => {
   let netuid = 0
@@ -42,10 +24,10 @@ describe("spec 185 lifecycle", () => {
   const uids: Array<number> = []
 
   test("validator and three miners: register, serve 127.0.0.2–5, stake, permit, weights, epochs → incentive and dividends follow the weights", async () => {
-    const { chain } = net
-    for (const w of [validator, ...miners]) await run(net.fund(w.coldkey.ss58Address, 10_000n * TAO))
-    netuid = await run(net.createSubnet())
-    for (const w of [validator, ...miners]) uids.push(await run(net.registerNeuron(netuid, w.coldkey, w.hotkey.ss58Address)))
+    const { chain } = ln.net
+    for (const w of [validator, ...miners]) await run(ln.net.fund(w.coldkey.ss58Address, 10_000n * TAO))
+    netuid = await run(ln.net.createSubnet())
+    for (const w of [validator, ...miners]) uids.push(await run(ln.net.registerNeuron(netuid, w.coldkey, w.hotkey.ss58Address)))
     expect(new Set(uids).size).toBe(4)
 
     const refused = expectDispatch(await failure(chain.serveAxon(netuid, validator.hotkey, { ip: "127.0.0.1", port: 8091, version: 1 })), "InvalidIpAddress")
@@ -53,15 +35,15 @@ describe("spec 185 lifecycle", () => {
     for (const [i, w] of [validator, ...miners].entries()) {
       expect((await run(chain.serveAxon(netuid, w.hotkey, { ip: `127.0.0.${i + 2}`, port: 8091 + i, version: 7004000 })))._tag).toBe("Served")
     }
-    await run(net.stake(netuid, validator.coldkey, validator.hotkey.ss58Address, 100))
-    await run(net.nextEpoch(netuid))
+    await run(ln.net.stake(netuid, validator.coldkey, validator.hotkey.ss58Address, 100))
+    await run(ln.net.nextEpoch(netuid))
     const before = await run(chain.metagraph(netuid))
     expect(before.neurons.find((n) => n.uid === uids[0])?.validatorPermit).toBe(true)
 
     const minerUids = uids.slice(1)
     await run(chain.setWeights(netuid, validator.hotkey, minerUids, [1000, 2000, 3000], 0))
-    await run(net.nextEpoch(netuid))
-    await run(net.nextEpoch(netuid))
+    await run(ln.net.nextEpoch(netuid))
+    await run(ln.net.nextEpoch(netuid))
 
     const mg = await run(chain.metagraph(netuid))
     const at = (uid: number) => mg.neurons.find((n) => n.uid === uid)!
@@ -81,9 +63,9 @@ describe("spec 185 lifecycle", () => {
   }, 180_000)
 
   test("NeuronInfoRuntimeApi.getNeuronsLite agrees with the storage read", async () => {
-    const api = await ApiPromise.create({ provider: new WsProvider(net.endpoint) as never, noInitWarn: true })
+    const api = await ApiPromise.create({ provider: new WsProvider(ln.net.endpoint) as never, noInitWarn: true })
     try {
-      const viaStorage = await run(net.chain.metagraph(netuid))
+      const viaStorage = await run(ln.net.chain.metagraph(netuid))
       const viaRuntime = await readMetagraphRuntimeApi(api, netuid)
       expect(viaRuntime.block).toBe(viaStorage.block)
       expect(viaRuntime.neurons.length).toBe(viaStorage.neurons.length)
@@ -108,7 +90,7 @@ describe("spec 185 lifecycle", () => {
   }, 60_000)
 
   test("commit-reveal: with it on, setWeights commits, waits for the reveal window and reveals", async () => {
-    const { chain, sudoKey } = net
+    const { chain, sudoKey } = ln.net
     await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsInterval", args: [netuid, 3] }))
     await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, true] }))
     expect((await run(chain.hyperparameters(netuid))).commitRevealEnabled).toBe(true)
@@ -117,7 +99,7 @@ describe("spec 185 lifecycle", () => {
     // The local chain only makes blocks on demand: keep it going until the reveal lands.
     while (!done) {
       await Bun.sleep(400)
-      if (!done) await run(net.newBlocks(1))
+      if (!done) await run(ln.net.newBlocks(1))
     }
     const result = await pending
     expect(result.mode).toBe("commitReveal")
@@ -144,7 +126,7 @@ describe("faults", () => {
         expect(performance.now() - started).toBeLessThan(10_000)
         const txError = await run(
           Effect.scoped(Effect.flatMap(makeChainSubtensor({ endpoint, timeout: Duration.millis(1000), txTimeout: Duration.millis(1000) }), (c) =>
-            Effect.flip(c.setWeights(1, net.sudoKey, [0], [1], 0))
+            Effect.flip(c.setWeights(1, ln.net.sudoKey, [0], [1], 0))
           ))
         )
         expect(txError).toBeInstanceOf(ChainTimeout)
@@ -157,19 +139,19 @@ describe("faults", () => {
   test("the chain server stops and restarts on the same port: the next call reconnects", async () => {
     const clientScope = await run(Scope.make())
     try {
-      const client = await run(Scope.extend(makeChainSubtensor({ endpoint: net.endpoint, timeout: Duration.seconds(4) }), clientScope))
+      const client = await run(Scope.extend(makeChainSubtensor({ endpoint: ln.net.endpoint, timeout: Duration.seconds(4) }), clientScope))
       expect(await run(client.block)).toBeGreaterThan(10)
-      const port = net.port
-      await run(net.stop)
+      const port = ln.net.port
+      await run(ln.net.stop)
       // While it is down, calls fail within their limit.
       expect(await failure(client.block)).toBeInstanceOf(ChainTimeout)
-      net = await run(Scope.extend(startLocalnet({ spec: 185, port }), scope))
-      expect(net.port).toBe(port)
+      ln.net = await run(Scope.extend(startLocalnet({ spec: 185, port }), ln.scope))
+      expect(ln.net.port).toBe(port)
       // A fresh chain from genesis: the head is low again, and transactions work over the new connection.
       expect(await run(client.block)).toBeLessThan(10)
       const hyper = await run(client.hyperparameters(3))
       expect(hyper.netuid).toBe(3)
-      expect(await run(client.registerNetwork(net.sudoKey, devWallet("Alice").hotkey.ss58Address))).toBeGreaterThanOrEqual(1)
+      expect(await run(client.registerNetwork(ln.net.sudoKey, devWallet("Alice").hotkey.ss58Address))).toBeGreaterThanOrEqual(1)
     } finally {
       await run(Scope.close(clientScope, Exit.void))
     }

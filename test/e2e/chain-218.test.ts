@@ -4,33 +4,14 @@
  * (two-argument registerNetwork, three-argument addStake, alpha stake from metadata-detected storage),
  * weights landing, and salted commit-reveal. Yuma yields nothing on this runtime, so no incentive here.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { Exit, Scope } from "effect"
-import { devWallet, startLocalnet, type Localnet } from "../../src/adapters/localnet.ts"
-import { chainContract, run } from "../adapters/chain-contract.ts"
+import { describe, expect, test } from "bun:test"
+import { devWallet } from "../../src/adapters/localnet.ts"
+import { run } from "../adapters/chain-contract.ts"
+
+import { useLocalnet } from "../support/localnet-suite.ts"
 
 const TAO = 1_000_000_000n
-let scope: Scope.CloseableScope
-let net: Localnet
-
-beforeAll(async () => {
-  scope = await run(Scope.make())
-  net = await run(Scope.extend(startLocalnet({ spec: 218 }), scope))
-}, 120_000)
-
-afterAll(async () => {
-  await run(Scope.close(scope, Exit.void))
-}, 60_000)
-
-chainContract("subtensor spec 218 (chopsticks)", () => ({
-  chain: net.chain,
-  sudoKey: net.sudoKey,
-  wallet: devWallet,
-  newBlocks: net.newBlocks,
-  nextEpoch: net.nextEpoch,
-  createSubnet: () => net.createSubnet(),
-  permitsFollowStake: false
-}))
+const ln = useLocalnet(218, { permitsFollowStake: false })
 
 describe("spec 218 lifecycle", () => {
   let netuid = 0
@@ -40,18 +21,18 @@ describe("spec 218 lifecycle", () => {
   const uids: Array<number> = []
 
   test("owner hotkey is uid 0; validator and miners register, serve, stake alpha and set weights that land", async () => {
-    const { chain } = net
-    for (const w of [validator, ...miners]) await run(net.fund(w.coldkey.ss58Address, 10_000n * TAO))
-    netuid = await run(net.createSubnet())
+    const { chain } = ln.net
+    for (const w of [validator, ...miners]) await run(ln.net.fund(w.coldkey.ss58Address, 10_000n * TAO))
+    netuid = await run(ln.net.createSubnet())
     const mg0 = await run(chain.metagraph(netuid))
     expect(mg0.neurons.map((n) => [n.uid, n.hotkey])).toEqual([[0, owner.hotkey.ss58Address]])
-    for (const w of [validator, ...miners]) uids.push(await run(net.registerNeuron(netuid, w.coldkey, w.hotkey.ss58Address)))
+    for (const w of [validator, ...miners]) uids.push(await run(ln.net.registerNeuron(netuid, w.coldkey, w.hotkey.ss58Address)))
     expect(uids).toEqual([1, 2, 3, 4])
     for (const [i, w] of [validator, ...miners].entries()) {
       expect((await run(chain.serveAxon(netuid, w.hotkey, { ip: `127.0.0.${i + 2}`, port: 9000 + i, version: 9012002 })))._tag).toBe("Served")
     }
-    await run(net.stake(netuid, validator.coldkey, validator.hotkey.ss58Address, 100))
-    await run(net.nextEpoch(netuid))
+    await run(ln.net.stake(netuid, validator.coldkey, validator.hotkey.ss58Address, 100))
+    await run(ln.net.nextEpoch(netuid))
     const result = await run(chain.setWeights(netuid, validator.hotkey, uids.slice(1), [1000, 2000, 3000], 0))
     expect(result.mode).toBe("direct")
     expect(await run(chain.weightsOf(netuid, uids[0]!))).toEqual([
@@ -59,7 +40,7 @@ describe("spec 218 lifecycle", () => {
       [3, 43690],
       [4, 65535]
     ])
-    await run(net.nextEpoch(netuid))
+    await run(ln.net.nextEpoch(netuid))
     const mg = await run(chain.metagraph(netuid))
     const v = mg.neurons.find((n) => n.uid === uids[0])!
     // 100 TAO bought alpha from the topped-up pool (about 90 at these pool sizes).
@@ -73,13 +54,13 @@ describe("spec 218 lifecycle", () => {
   }, 240_000)
 
   test("salted commit-reveal: commit, wait for the next epoch's window, reveal", async () => {
-    const { chain, sudoKey } = net
+    const { chain, sudoKey } = ln.net
     await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, true] }))
     let done = false
     const pending = run(chain.setWeights(netuid, validator.hotkey, uids.slice(1), [3000, 2000, 1000], 0)).finally(() => (done = true))
     while (!done) {
       await Bun.sleep(400)
-      if (!done) await run(net.newBlocks(1))
+      if (!done) await run(ln.net.newBlocks(1))
     }
     const result = await pending
     expect(result.mode).toBe("commitReveal")
