@@ -4,28 +4,17 @@
  * a Python dendrite needs. Then: any mutation of what the signature and body hash cover is refused.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import fc from "fast-check"
 import { keypairFromMnemonic, signHex } from "../../src/adapters/sr25519.ts"
 import type { RankingRequest } from "../../src/domain/protocol.ts"
-import { Py } from "../../src/domain/python-str.ts"
-import { dendriteMessage, type SynapseDefinition } from "../../src/domain/synapse.ts"
+import { dendriteMessage } from "../../src/domain/synapse.ts"
 import { RankingRequestSynapse } from "../../src/domain/synapses.ts"
 import { axonRoute, type ServingAxon } from "../../src/services/axon.ts"
 import { readVector } from "../support/shared.ts"
 import { freshNonce, post, signedRequest, startAxon } from "./axon-fixture.ts"
+import { TextSynapse } from "../support/fixtures.ts"
 
-const TextBody = Schema.Struct({ text: Schema.optionalWith(Schema.String, { default: () => "" }) })
-/** The SDK tests' TextSynapse: `text: str = ""`, `required_hash_fields = ("text",)`. */
-const TextSynapse: SynapseDefinition<typeof TextBody.Type, typeof TextBody.Encoded> = {
-  name: "TextSynapse",
-  bodySchema: TextBody,
-  fields: { text: Py.str },
-  requiredHashFields: ["text"],
-  requiredFields: [],
-  immutableFields: [],
-  defaultTimeout: 12
-}
 
 const keys = readVector("keyfile-nacl.json").keys as Array<{ mnemonic: string; ss58_address_format42: string }>
 const vector = readVector("signed-messages.json").cases[0] as {

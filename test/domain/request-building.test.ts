@@ -6,24 +6,10 @@ import { isValidator, selectMiners } from "../../src/domain/miner-selection.ts"
 import { makeRng } from "../../src/domain/prng.ts"
 import { RankingRequest } from "../../src/domain/protocol.ts"
 import { buildRequest } from "../../src/domain/request-builder.ts"
+import { testNeuron } from "../support/fixtures.ts"
 
-const neuron = (uid: number, over: Partial<Neuron> = {}): Neuron => ({
-  uid,
-  hotkey: `hk${uid}`,
-  coldkey: `ck${uid}`,
-  stake: 0,
-  validatorPermit: true,
-  trust: 0,
-  consensus: 0,
-  incentive: 0,
-  dividends: 0,
-  validatorTrust: 0,
-  emission: 0,
-  lastUpdate: 0,
-  active: true,
-  axon: { ip: `127.0.0.${uid + 2}`, port: 9000 + uid, ipType: 4, protocol: 4, version: 1, block: 1 },
-  ...over
-})
+const neuron = (uid: number, over: Partial<Neuron> = {}): Neuron =>
+  testNeuron(uid, { axon: { ip: `127.0.0.${uid + 2}`, port: 9000 + uid, ipType: 4, protocol: 4, version: 1, block: 1 }, ...over })
 
 describe("selectMiners", () => {
   const metagraph: Metagraph = {

@@ -20,18 +20,9 @@ import {
 } from "../../src/domain/synapse.ts"
 import { MTurkResponseSynapse, RankingRequestSynapse, RankingResultSynapse, dojoSynapses } from "../../src/domain/synapses.ts"
 import { readVector } from "../support/shared.ts"
+import { TextSynapse } from "../support/fixtures.ts"
 
 /** The SDK vector classes, declared as their Python source declares them. */
-const TextBody = Schema.Struct({ text: Schema.optionalWith(Schema.String, { default: () => "" }) })
-const TextSynapse: SynapseDefinition<typeof TextBody.Type, typeof TextBody.Encoded> = {
-  name: "TextSynapse",
-  bodySchema: TextBody,
-  fields: { text: Py.str },
-  requiredHashFields: ["text"],
-  requiredFields: [],
-  immutableFields: [],
-  defaultTimeout: 12
-}
 
 const MixedBody = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 const MixedSynapse: SynapseDefinition<typeof MixedBody.Type, typeof MixedBody.Encoded> = {

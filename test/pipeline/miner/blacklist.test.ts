@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Layer, Option } from "effect"
 import fc from "fast-check"
 import type { Metagraph, Neuron } from "../../../src/domain/metagraph.ts"
-import { unservedAxon } from "../../../src/domain/metagraph.ts"
 import type { RankingResult } from "../../../src/domain/protocol.ts"
 import { RankingRequestSynapse, RankingResultSynapse } from "../../../src/domain/synapses.ts"
 import { blacklistReason } from "../../../src/pipeline/miner/blacklist.ts"
@@ -19,23 +18,10 @@ import {
   validatorKey,
   type TestMiner
 } from "./miner-fixture.ts"
+import { testNeuron } from "../../support/fixtures.ts"
 
-const neuron = (uid: number, hotkey: string, stake: number, validatorPermit: boolean): Neuron => ({
-  uid,
-  hotkey,
-  coldkey: `cold-${uid}`,
-  stake,
-  validatorPermit,
-  trust: 0,
-  consensus: 0,
-  incentive: 0,
-  dividends: 0,
-  validatorTrust: 0,
-  emission: 0,
-  lastUpdate: 0,
-  active: true,
-  axon: unservedAxon
-})
+const neuron = (uid: number, hotkey: string, stake: number, validatorPermit: boolean): Neuron =>
+  testNeuron(uid, { hotkey, coldkey: `cold-${uid}`, stake, validatorPermit })
 
 describe("blacklistReason (pure)", () => {
   test("allowed exactly when registered, holding a permit and staking at least the minimum", () => {

@@ -20,6 +20,7 @@ import { type HitRecord, MinerStore } from "../../../src/services/miner-store.ts
 import type { ValidatorCredentials } from "../../../src/services/validator-credentials.ts"
 import { startAxon, until } from "../../adapters/axon-fixture.ts"
 import { minerHotkey, testSettings, validatorKey } from "./miner-fixture.ts"
+import { testNeuron } from "../../support/fixtures.ts"
 
 setDefaultTimeout(30_000)
 
@@ -53,22 +54,12 @@ const metagraphWith = (axon: { ip: string; port: number } | undefined): Metagrap
   netuid: 1,
   block: 10,
   neurons: [
-    {
-      uid: 0,
+    testNeuron(0, {
       hotkey: validatorKey.ss58Address,
       coldkey: "c",
       stake: 5000,
-      validatorPermit: true,
-      trust: 0,
-      consensus: 0,
-      incentive: 0,
-      dividends: 0,
-      validatorTrust: 0,
-      emission: 0,
-      lastUpdate: 0,
-      active: true,
       axon: axon === undefined ? unservedAxon : { ...unservedAxon, ...axon, ipType: 4, protocol: 4 }
-    }
+    })
   ]
 })
 

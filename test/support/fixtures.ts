@@ -1,0 +1,37 @@
+/** Fixtures several suites share: the Python SDK tests' TextSynapse, and a neuron with neutral figures. */
+import { Schema } from "effect"
+import { unservedAxon, type Neuron } from "../../src/domain/metagraph.ts"
+import { Py } from "../../src/domain/python-str.ts"
+import type { SynapseDefinition } from "../../src/domain/synapse.ts"
+
+const TextBody = Schema.Struct({ text: Schema.optionalWith(Schema.String, { default: () => "" }) })
+
+/** The SDK tests' TextSynapse: `text: str = ""`, `required_hash_fields = ("text",)`. */
+export const TextSynapse: SynapseDefinition<typeof TextBody.Type, typeof TextBody.Encoded> = {
+  name: "TextSynapse",
+  bodySchema: TextBody,
+  fields: { text: Py.str },
+  requiredHashFields: ["text"],
+  requiredFields: [],
+  immutableFields: [],
+  defaultTimeout: 12
+}
+
+/** A registered neuron with zero figures and no axon; override what a test cares about. */
+export const testNeuron = (uid: number, overrides: Partial<Neuron> = {}): Neuron => ({
+  uid,
+  hotkey: `hk${uid}`,
+  coldkey: `ck${uid}`,
+  stake: 0,
+  validatorPermit: true,
+  trust: 0,
+  consensus: 0,
+  incentive: 0,
+  dividends: 0,
+  validatorTrust: 0,
+  emission: 0,
+  lastUpdate: 0,
+  active: true,
+  axon: unservedAxon,
+  ...overrides
+})
