@@ -1,0 +1,240 @@
+/**
+ * The pinned Python environments the interop, chain and hardening suites run real Python code in
+ * (the Bittensor SDK's Axon/Dendrite/wallet/weight utilities, `bittensor-drand`, schemathesis).
+ *
+ * Each environment is a venv under a cache folder (`DOJO_PYTHON_CACHE`, else
+ * `$XDG_CACHE_HOME/dojo/python`, else `~/.cache/dojo/python`), named after the hash of its fully
+ * pinned requirements file in `test/python/`, so a changed pin makes a new venv and an unchanged one
+ * is reused. One process builds it while the others wait on a lock directory; a half-built venv never
+ * counts (a `.ready` marker is written last). Where Python or PyPI is missing the suites fail with one
+ * line saying what is missing: they never skip silently.
+ */
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { homedir } from "node:os"
+import { join } from "node:path"
+import { repoRoot } from "./shared"
+
+/** The environments the suites use: the newest SDK with a networking layer, and the last 9.x. */
+export const PYTHON_ENVS = {
+  /** bittensor 10.5.0 (Axon, Dendrite, Synapse), bittensor-wallet, bittensor-drand 2.x, schemathesis. */
+  sdk10: "requirements-sdk10.txt",
+  /** bittensor 9.12.2 with the async-substrate-interface it was released against. */
+  sdk9: "requirements-sdk9.txt"
+} as const
+
+export type PythonEnvName = keyof typeof PYTHON_ENVS
+
+/** A ready environment: run `python` (or `bin/<tool>`) from it. */
+export interface PythonEnv {
+  readonly name: PythonEnvName
+  readonly dir: string
+  readonly python: string
+  readonly bin: (tool: string) => string
+  /** The `bittensor` version installed, e.g. "10.5.0". */
+  readonly sdkVersion: string
+}
+
+/** The folder holding the Python files the suites run (the Dojo synapses, the peers). */
+export const pythonDir = join(repoRoot, "test", "python")
+
+const cacheRoot = (): string =>
+  process.env.DOJO_PYTHON_CACHE ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dojo", "python")
+
+const INSTALL_WAIT_MS = 10 * 60_000
+const STALE_LOCK_MS = 15 * 60_000
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Runs a command, returning its exit code and the tail of its output (for the one-line failure). */
+const run = async (argv: ReadonlyArray<string>, env?: Record<string, string>) => {
+  const proc = Bun.spawn([...argv], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1", PYTHONDONTWRITEBYTECODE: "1", ...env }
+  })
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited
+  ])
+  const tail = (err.trim() || out.trim()).split("\n").filter((l) => l.trim() !== "").slice(-2).join(" | ")
+  return { code, out, tail }
+}
+
+/** The system interpreter to build venvs with: `DOJO_PYTHON`, else python3 on PATH, checked to be ≥ 3.10. */
+const systemPython = async (): Promise<string> => {
+  const candidate = process.env.DOJO_PYTHON ?? Bun.which("python3") ?? Bun.which("python")
+  if (candidate === null || candidate === undefined)
+    throw new Error("Python interop suites need python3 (3.10 or newer, with venv and pip) on PATH, or DOJO_PYTHON: none found")
+  const probe = await run([candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"])
+  if (probe.code !== 0) throw new Error(`Python interop suites need python3 with the venv module: ${candidate} failed: ${probe.tail}`)
+  const [major, minor] = probe.out.trim().split(".").map(Number)
+  if (major !== 3 || (minor ?? 0) < 10)
+    throw new Error(`Python interop suites need python 3.10 or newer: ${candidate} is ${probe.out.trim()}`)
+  return candidate
+}
+
+const build = async (name: PythonEnvName, dir: string, requirements: string): Promise<void> => {
+  const python = await systemPython()
+  rmSync(dir, { recursive: true, force: true })
+  console.log(`python env ${name}: creating a venv at ${dir} (once; reused while ${PYTHON_ENVS[name]} is unchanged)`)
+  const venv = await run([python, "-m", "venv", dir])
+  if (venv.code !== 0) throw new Error(`Python interop suites: 'python3 -m venv' failed: ${venv.tail}`)
+  const pip = join(dir, "bin", "pip")
+  console.log(`python env ${name}: pip install -r test/python/${PYTHON_ENVS[name]} (PyPI)`)
+  const install = await run([pip, "install", "--quiet", "--no-input", "-r", requirements])
+  if (install.code !== 0) {
+    rmSync(dir, { recursive: true, force: true })
+    throw new Error(`Python interop suites: pip could not install the pinned SDK from PyPI (is PyPI reachable?): ${install.tail}`)
+  }
+  const check = await run([join(dir, "bin", "python"), "-c", "import bittensor, bittensor_wallet; print(bittensor.__version__)"])
+  if (check.code !== 0) throw new Error(`Python interop suites: the installed SDK does not import: ${check.tail}`)
+  writeFileSync(join(dir, ".ready"), check.out.trim())
+  console.log(`python env ${name}: ready (bittensor ${check.out.trim()})`)
+}
+
+const lockIsStale = (lock: string): boolean => {
+  try {
+    return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS
+  } catch {
+    return false
+  }
+}
+
+const prepare = async (name: PythonEnvName): Promise<PythonEnv> => {
+  const requirements = join(pythonDir, PYTHON_ENVS[name])
+  const pins = readFileSync(requirements)
+  const hash = createHash("sha256").update(pins).digest("hex").slice(0, 12)
+  const root = cacheRoot()
+  mkdirSync(root, { recursive: true })
+  const dir = join(root, `${name}-${hash}`)
+  const ready = join(dir, ".ready")
+  const lock = `${dir}.lock`
+  const deadline = Date.now() + INSTALL_WAIT_MS
+  while (!existsSync(ready)) {
+    try {
+      mkdirSync(lock)
+    } catch {
+      // Another process is building it; a lock left by a killed run is taken over.
+      if (lockIsStale(lock)) rmSync(lock, { recursive: true, force: true })
+      else if (Date.now() > deadline) throw new Error(`Python interop suites: gave up waiting for ${lock} (another run building the venv?)`)
+      else await sleep(500)
+      continue
+    }
+    try {
+      if (!existsSync(ready)) await build(name, dir, requirements)
+    } finally {
+      rmSync(lock, { recursive: true, force: true })
+    }
+  }
+  return {
+    name,
+    dir,
+    python: join(dir, "bin", "python"),
+    bin: (tool) => join(dir, "bin", tool),
+    sdkVersion: readFileSync(ready, "utf8").trim()
+  }
+}
+
+const cache = new Map<PythonEnvName, Promise<PythonEnv>>()
+
+/** The named environment, built on first use and reused after (one build per machine and pin set). */
+export const pythonEnv = (name: PythonEnvName = "sdk10"): Promise<PythonEnv> => {
+  let env = cache.get(name)
+  if (env === undefined) {
+    env = prepare(name)
+    cache.set(name, env)
+  }
+  return env
+}
+
+/** Runs a Python script from `test/python/` (or inline code with `-c`) in an environment and returns stdout; throws with stderr's tail on failure. */
+export const runPython = async (
+  env: PythonEnv,
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly stdin?: string; readonly cwd?: string } = {}
+): Promise<{ readonly stdout: string; readonly stderr: string; readonly code: number }> => {
+  const proc = Bun.spawn([env.python, ...args], {
+    cwd: options.cwd ?? pythonDir,
+    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PYTHONPATH: pythonDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", ...options.env }
+  })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited
+  ])
+  return { stdout, stderr, code }
+}
+
+/** A long-running Python peer: started with `spawnPython`, it prints one `READY <json>` line when it listens. */
+export interface PythonPeer<A> {
+  readonly info: A
+  readonly output: () => string
+  readonly stop: () => Promise<void>
+}
+
+/** Starts a Python script and waits for its `READY <json>` line (its stderr is kept for failure messages). */
+export const spawnPython = async <A = unknown>(
+  env: PythonEnv,
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly readyTimeoutMs?: number } = {}
+): Promise<PythonPeer<A>> => {
+  const proc = Bun.spawn([env.python, ...args], {
+    cwd: pythonDir,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PYTHONPATH: pythonDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", ...options.env }
+  })
+  let log = ""
+  const decoder = new TextDecoder()
+  void (async () => {
+    for await (const chunk of proc.stderr) log += decoder.decode(chunk, { stream: true })
+  })()
+  const stop = async () => {
+    if (proc.exitCode === null) proc.kill("SIGTERM")
+    const killer = setTimeout(() => proc.kill("SIGKILL"), 5_000)
+    await proc.exited
+    clearTimeout(killer)
+  }
+  process.once("exit", () => proc.kill("SIGKILL"))
+  const reader = proc.stdout.getReader()
+  let buffered = ""
+  const timeoutMs = options.readyTimeoutMs ?? 60_000
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const newline = buffered.indexOf("\n")
+    if (newline >= 0) {
+      const line = buffered.slice(0, newline)
+      buffered = buffered.slice(newline + 1)
+      if (line.startsWith("READY ")) {
+        // Keep draining stdout so the peer never blocks on a full pipe.
+        void (async () => {
+          for (;;) {
+            const { done, value } = await reader.read()
+            if (done) break
+            log += decoder.decode(value, { stream: true })
+          }
+        })()
+        return { info: JSON.parse(line.slice(6)) as A, output: () => log, stop }
+      }
+      log += `${line}\n`
+      continue
+    }
+    const remaining = deadline - Date.now()
+    const next = await Promise.race([
+      reader.read(),
+      sleep(Math.max(remaining, 0)).then(() => "timeout" as const)
+    ])
+    if (next === "timeout" || next.done) {
+      await stop()
+      const why = next === "timeout" ? `did not print READY within ${timeoutMs} ms` : `exited (${proc.exitCode}) before READY`
+      throw new Error(`python peer ${args.join(" ")} ${why}: ${log.trim().split("\n").slice(-5).join(" | ")}`)
+    }
+    buffered += decoder.decode(next.value, { stream: true })
+  }
+}
