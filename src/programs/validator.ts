@@ -13,6 +13,7 @@ import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/da
 import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk-access.ts"
 import * as PreferenceDataLive from "../adapters/preference-data.ts"
+import * as RequestRandomnessLive from "../adapters/request-randomness.ts"
 import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
 import { runValidator } from "../pipeline/validator/run.ts"
 import { ValidatorSettings } from "../pipeline/validator/settings.ts"
@@ -73,6 +74,7 @@ const command = Command.make(
         signing,
         settings,
         chainLayer(chain.endpoint),
+        RequestRandomnessLive.layerCrypto,
         ValidatorStoreLive(store),
         PreferenceDataLive.layer({
           seed: v.seed,

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ChainMemory } from "../../src/adapters/chain-memory.ts"
+import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../src/adapters/dendrite.ts"
 import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
 import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
@@ -70,6 +71,7 @@ describe("api-keys", () => {
         Layer.mergeAll(
           ChainMemory.layer({ subnets: [{ netuid: 1 }] }),
           ValidatorStoreLive({ _tag: "sqlite", filename: file }),
+          RequestRandomnessLive.layerCrypto,
           DendriteLive.layerFetch({ hotkey: keypairFromUri("//Alice//hot") }),
           layerDev("//Alice"),
           Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: 1 })

@@ -8,7 +8,7 @@
  *
  * What makes a restarted run end in exactly the state of an uninterrupted one:
  *  - the in-memory chain is seeded identically on every start (same uids and hotkeys);
- *  - step k (k = requests already stored) runs with Random seeded `<seed>-k`, so the request id, cids,
+ *  - step k (k = requests already stored) runs with the seeded request randomness, Random seeded `<seed>-k`, so the request id, cids,
  *    order, miner sample and evaluation choice of request k never depend on earlier crashes;
  *  - the preference streams are advanced past the items the stored requests used (per kind);
  *  - scoring goes by creation order, and the accuracy window is made long enough (1e9 s) that no run
@@ -24,6 +24,7 @@ import { readFileSync } from "node:fs"
 import { ChainMemory } from "../../src/adapters/chain-memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite.ts"
 import * as PreferenceDataLive from "../../src/adapters/preference-data.ts"
+import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
 import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
 import { layerDev } from "../../src/adapters/wallet-fs.ts"
 import { deliverResults } from "../../src/pipeline/validator/deliver-results.ts"
@@ -85,6 +86,8 @@ const harnessLayers = (config: HarnessConfig) => {
     slowChain,
     slowStore,
     layerDev(VALIDATOR_WALLET),
+    // Replays must be reproducible: the seeded randomness, never used by a running validator.
+    RequestRandomnessLive.layerSeeded,
     DendriteLive.layerFetch({ hotkey: validatorKey }),
     PreferenceDataLive.layer({ seed: config.seedPath, evaluation: [config.evaluationPath] }).pipe(Layer.provide(BunContext.layer)),
     Layer.succeed(

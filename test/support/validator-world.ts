@@ -14,6 +14,7 @@ import { ChainMemory, type ChainMemoryState, type InitialNeuron } from "../../sr
 import * as DendriteLive from "../../src/adapters/dendrite.ts"
 import * as MTurkAccessLive from "../../src/adapters/mturk-access.ts"
 import * as PreferenceDataLive from "../../src/adapters/preference-data.ts"
+import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
 import type { StoreConfig } from "../../src/adapters/sql/sql-client.ts"
 import { ValidatorStoreLive, ValidatorStoreTest } from "../../src/adapters/sql/validator-store-sql.ts"
 import { keypairFromUri } from "../../src/adapters/sr25519.ts"
@@ -109,6 +110,8 @@ export interface WorldOptions {
   readonly mturkEndpoint?: string
   /** Minimum log level (default Warning). */
   readonly logLevel?: LogLevel.LogLevel
+  /** Where request randomness comes from (default seeded from Effect's Random, so tests can pin it). */
+  readonly randomness?: "seeded" | "crypto"
 }
 
 /** Every service `runValidator` needs (plus the chain's test controls), from the live adapters. */
@@ -116,6 +119,7 @@ export const worldLayers = (options: WorldOptions) => {
   const endpoint = options.mturkEndpoint
   return Layer.mergeAll(
     ChainMemory.layer(options.chain),
+    options.randomness === "crypto" ? RequestRandomnessLive.layerCrypto : RequestRandomnessLive.layerSeeded,
     layerDev(VALIDATOR_WALLET),
     DendriteLive.layerFetch({ hotkey: validatorKey }),
     axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: options.axonIp ?? "127.0.0.3", port: 0 }),

@@ -3,11 +3,12 @@
  * then a hidden human-preference pair that looks just the same), ask a random sample of serving miners,
  * and persist the request with every valid answer in one transaction.
  */
-import { Effect, Random } from "effect"
+import { Effect } from "effect"
 import { selectMiners } from "../../domain/miner-selection.ts"
-import { makeRng, randomUuid } from "../../domain/prng.ts"
+import { randomUuid } from "../../domain/prng.ts"
 import { buildRequest } from "../../domain/request-builder.ts"
 import { Chain } from "../../services/chain.ts"
+import { RequestRandomness } from "../../services/request-randomness.ts"
 import { PreferenceData } from "../../services/preference-data.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { Wallet } from "../../services/wallet.ts"
@@ -32,8 +33,8 @@ export const queryStep = Effect.fn("Validator.queryStep")(function* () {
   const data = yield* PreferenceData
   const self = (yield* (yield* Wallet).hotkey).ss58Address
   const metagraph = yield* chain.metagraph(settings.netuid)
-  // One seed per step from Effect's Random, so tests can pin it and runs stay reproducible.
-  const rng = makeRng(yield* Random.nextIntBetween(0, 2 ** 31 - 1))
+  // Ids, cids, order, sample and the evaluation decision: cryptographic live, seeded only in tests/replays.
+  const rng = yield* (yield* RequestRandomness).rng
   const evaluate = rng() < settings.evaluationRate
   const kind = evaluate ? "evaluation" : "seed"
   const miners = selectMiners(metagraph, { self, sampleSize: settings.sampleSize, vpermitTaoLimit: settings.vpermitTaoLimit }, rng)

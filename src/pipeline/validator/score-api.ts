@@ -5,13 +5,14 @@
  * normal deadline, so after the deadline it is scored again like every request (EMA, RankingResult
  * delivery) and that final result is what `finalResult` returns.
  */
-import { Data, Effect, Option, Random } from "effect"
+import { Data, Effect, Option } from "effect"
 import { computeConsensus, toRankingResult } from "../../domain/consensus.ts"
 import { selectMiners } from "../../domain/miner-selection.ts"
-import { makeRng, randomUuid } from "../../domain/prng.ts"
+import { randomUuid } from "../../domain/prng.ts"
 import type { Completion, RankingResult } from "../../domain/protocol.ts"
 import { buildRequest } from "../../domain/request-builder.ts"
 import { Chain } from "../../services/chain.ts"
+import { RequestRandomness } from "../../services/request-randomness.ts"
 import { ValidatorStore, type StoredResult } from "../../services/validator-store.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
@@ -83,7 +84,7 @@ export const scoreNow = Effect.fn("Validator.scoreNow")(function* (input: ScoreN
   const store = yield* ValidatorStore
   const self = (yield* (yield* Wallet).hotkey).ss58Address
   const metagraph = yield* chain.metagraph(settings.netuid)
-  const rng = makeRng(yield* Random.nextIntBetween(0, 2 ** 31 - 1))
+  const rng = yield* (yield* RequestRandomness).rng
   const miners = selectMiners(metagraph, { self, sampleSize: settings.sampleSize, vpermitTaoLimit: settings.vpermitTaoLimit }, rng)
   if (miners.length === 0) return yield* new NoMinersAnswered({ queried: 0, statuses: new Map() })
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
 import { ChainMemory } from "../../../src/adapters/chain-memory.ts"
+import * as RequestRandomnessLive from "../../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite.ts"
 import { dashboardRouter } from "../../../src/adapters/http/dashboard.ts"
 import { DashboardDataLive, defaultDashboardSettings, type OverviewView } from "../../../src/adapters/http/dashboard-data.ts"
@@ -21,6 +22,7 @@ const subnet = subnetSeed({ neurons: 12, validators: 2, seed: 3 })
 const base = Layer.mergeAll(
   ChainMemory.layer(subnet.chainState),
   ValidatorStoreTest,
+  RequestRandomnessLive.layerCrypto,
   DendriteLive.layerFetch({ hotkey: subnet.validator }),
   layerDev("//Alice"),
   Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: subnet.netuid })

@@ -8,6 +8,7 @@ import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope, TestClock, TestContext } from "effect"
 import { defaultAxonConfig, makeAxon } from "../../../src/adapters/axon.ts"
 import { ChainMemory, ChainMemoryControl } from "../../../src/adapters/chain-memory.ts"
+import * as RequestRandomnessLive from "../../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite.ts"
 import { createApiKey } from "../../../src/adapters/http/api-keys.ts"
 import { serveValidatorHttp, type ServingValidatorHttp } from "../../../src/adapters/http/validator-server.ts"
@@ -52,6 +53,7 @@ const layerFor = (axons: ReadonlyArray<ServingAxon>) =>
       ]
     }),
     ValidatorStoreTest,
+    RequestRandomnessLive.layerCrypto,
     DendriteLive.layerFetch({ hotkey: validatorHot }),
     layerDev("//Alice"),
     Layer.succeed(ValidatorSettings, settings)
