@@ -9,6 +9,7 @@ import { Cause, Chunk, Clock, Data, Duration, Effect, Either, Option, Stream } f
 import { pythonJsonString } from "../domain/python-json.ts"
 import { pythonFloatRepr } from "../domain/python-str.ts"
 import {
+  acceptedBodyHashes,
   bodyErrorMessage,
   decodeBody,
   dendriteMessage,
@@ -140,9 +141,9 @@ const processRequest = (
       return yield* refuse(400, `Improperly formatted request body for ${definition.name}: ${bodyErrorMessage(body.left)}`)
     const wire = encodeBody(definition, body.right)
     if (Either.isLeft(wire)) return yield* refuse(400, `Improperly formatted request body for ${definition.name}: ${bodyErrorMessage(wire.left)}`)
-    const parsedHash = wireBodyHash(definition, wire.right)
-    if (parsedHash !== context.computedBodyHash)
-      return yield* notVerified(`Hash mismatch between header body hash ${context.computedBodyHash} and parsed body hash ${parsedHash}`)
+    const accepted = acceptedBodyHashes(definition, wire.right)
+    if (!accepted.includes(context.computedBodyHash))
+      return yield* notVerified(`Hash mismatch between header body hash ${context.computedBodyHash} and parsed body hash ${accepted.join(" or ")}`)
 
     const priority = handlers.priority?.(context, body.right) ?? 0
     const remainingMs = Math.max(0, context.timeout * 1000 - nsToSeconds(nowNs - startNs) * 1000)

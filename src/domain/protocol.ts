@@ -26,6 +26,12 @@ export type Modality = typeof Modality.Type
 
 const NonEmptyId = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128))
 
+/**
+ * A request id: any string, as the Python classes declare it (`request_id: str`), the empty one included.
+ * Uniqueness is the sender's business; the axon's body limit bounds its length.
+ */
+export const RequestId = Schema.String
+
 /** One completion to score, named by a completion id (cid) unique within its request. */
 export const Completion = Schema.Struct({
   cid: NonEmptyId,
@@ -53,7 +59,7 @@ const nullable = <S extends Schema.Schema.Any>(schema: S) =>
 const RankingRequestFields = {
   /** Unix seconds when the validator created the request; older requests are served first. */
   epoch_timestamp: Schema.Finite,
-  request_id: NonEmptyId,
+  request_id: RequestId,
   prompt: Schema.String,
   n_completions: Schema.Int.pipe(Schema.nonNegative()),
   completions: Schema.Array(Completion),
@@ -111,7 +117,7 @@ export type RankingRequest = typeof RankingRequest.Type
 
 /** The consensus a validator reached on one request, sent back to every participant. */
 export const RankingResult = Schema.Struct({
-  request_id: NonEmptyId,
+  request_id: RequestId,
   cid_to_consensus: Schema.Record({ key: Schema.String, value: Schema.Finite }),
   hotkey_to_score: Schema.Record({ key: Schema.String, value: Schema.Finite })
 })
@@ -135,12 +141,16 @@ export const AWSCredentials = Schema.Struct({
 })
 export type AWSCredentials = typeof AWSCredentials.Type
 
-/** A miner's human-feedback result for a request it answered with an MTurk HIT. */
+/**
+ * A miner's human-feedback result for a request it answered with an MTurk HIT. The Python class has the
+ * first three fields only; `request_id` is ours and optional (a Python miner never sends it, and a Python
+ * validator ignores it): without it the validator finds the request by the sender's HIT id.
+ */
 export const MTurkResponse = Schema.Struct({
   mturk_hit_id: NonEmptyId,
   aws_credentials: nullable(AWSCredentials),
   completion_id_to_score: Schema.Record({ key: Schema.String, value: Schema.Finite }),
-  /** The request the HIT was made for; lets the validator find it without guessing from cids. */
-  request_id: nullable(NonEmptyId)
+  /** The request the HIT was made for; saves the validator a lookup by HIT id. */
+  request_id: nullable(RequestId)
 })
 export type MTurkResponse = typeof MTurkResponse.Type

@@ -14,8 +14,13 @@ export interface SynapseDefinition<A, I = unknown> {
   readonly bodySchema: Schema.Schema<A, I>
   /** The subclass fields in declaration order with their Python types (drives `str()` and `json.dumps`). */
   readonly fields: PyFields
-  /** `required_hash_fields`, in hash order (declare them in field order to satisfy 6.x peers too). */
+  /** `required_hash_fields`, in hash order (declare them in field order to satisfy 6.x peers too). What a dendrite hashes. */
   readonly requiredHashFields: ReadonlyArray<string>
+  /**
+   * Further hash-field lists an axon accepts besides `requiredHashFields` (a peer whose class declares
+   * more). The hash of `requiredHashFields` is always accepted; these only widen what passes.
+   */
+  readonly alsoAcceptedHashFields?: ReadonlyArray<ReadonlyArray<string>>
   /** Fields without a default: each gets a `bt_header_input_obj_<field>` placeholder header. */
   readonly requiredFields: ReadonlyArray<string>
   /** Fields a reply may not change: the dendrite keeps what it sent. */

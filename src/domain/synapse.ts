@@ -65,6 +65,15 @@ export const bodyErrorMessage = (error: ParseResult.ParseError): string => {
 export const wireBodyHash = <A, I>(definition: SynapseDefinition<A, I>, wire: WireBody): string =>
   bodyHash(definition.fields, definition.requiredHashFields, wire)
 
+/**
+ * Every body hash an axon accepts for a wire body: the `requiredHashFields` hash first (what every
+ * Python peer of the class sends), then one per `alsoAcceptedHashFields` list.
+ */
+export const acceptedBodyHashes = <A, I>(definition: SynapseDefinition<A, I>, wire: WireBody): ReadonlyArray<string> => [
+  wireBodyHash(definition, wire),
+  ...(definition.alsoAcceptedHashFields ?? []).map((fields) => bodyHash(definition.fields, fields, wire))
+]
+
 const TERMINAL_TYPE = Py.model(TERMINAL_FIELDS)
 
 /**

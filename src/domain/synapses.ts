@@ -1,7 +1,11 @@
 /**
  * Dojo's three synapses on the wire: routes, declared Python types (for hashing and JSON), hashed,
- * required and immutable fields, and the timeouts callers use. Hash fields are declared in field order
- * so 6.x peers (field order) and 7.2+ peers (tuple order) agree.
+ * required and immutable fields, and the timeouts callers use.
+ *
+ * The Python Dojo classes declare no `required_hash_fields`, so every Python peer hashes nothing
+ * (sha3-256 of ""): that is what we send and always accept. An axon of ours also accepts the hash of
+ * the immutable fields (`alsoAcceptedHashFields`, in field order so 6.x and 7.2+ peers agree), for a
+ * Python operator who adds `required_hash_fields` to the classes; it never replaces the empty hash.
  */
 import { MTurkResponse, RankingRequest, RankingResult } from "./protocol.ts"
 import { Py } from "./python-str.ts"
@@ -25,7 +29,8 @@ export const RankingRequestSynapse: SynapseDefinition<RankingRequest, typeof Ran
     mturk_hit_id: Py.optional(Py.str),
     modality: Py.str
   },
-  requiredHashFields: ["epoch_timestamp", "request_id", "prompt", "n_completions", "completions"],
+  requiredHashFields: [],
+  alsoAcceptedHashFields: [["epoch_timestamp", "request_id", "prompt", "n_completions", "completions"]],
   requiredFields: ["prompt", "n_completions", "completions"],
   immutableFields: ["epoch_timestamp", "request_id", "prompt", "n_completions", "completions"],
   defaultTimeout: 30
@@ -36,7 +41,8 @@ export const RankingResultSynapse: SynapseDefinition<RankingResult, typeof Ranki
   name: "RankingResult",
   bodySchema: RankingResult,
   fields: { request_id: Py.str, cid_to_consensus: scores, hotkey_to_score: scores },
-  requiredHashFields: ["request_id", "cid_to_consensus", "hotkey_to_score"],
+  requiredHashFields: [],
+  alsoAcceptedHashFields: [["request_id", "cid_to_consensus", "hotkey_to_score"]],
   requiredFields: ["request_id", "cid_to_consensus", "hotkey_to_score"],
   immutableFields: ["request_id", "cid_to_consensus", "hotkey_to_score"],
   defaultTimeout: 12
@@ -60,7 +66,11 @@ export const MTurkResponseSynapse: SynapseDefinition<MTurkResponse, typeof MTurk
     completion_id_to_score: scores,
     request_id: Py.optional(Py.str)
   },
-  requiredHashFields: ["mturk_hit_id", "aws_credentials", "completion_id_to_score", "request_id"],
+  requiredHashFields: [],
+  alsoAcceptedHashFields: [
+    ["mturk_hit_id", "aws_credentials", "completion_id_to_score"],
+    ["mturk_hit_id", "aws_credentials", "completion_id_to_score", "request_id"]
+  ],
   requiredFields: ["mturk_hit_id", "completion_id_to_score"],
   immutableFields: ["mturk_hit_id", "aws_credentials", "completion_id_to_score", "request_id"],
   defaultTimeout: 60

@@ -234,6 +234,8 @@ export interface ValidatorStoreService {
     nextAttemptAt: number,
     maxAttempts: number
   ) => Effect.Effect<DeliveryStatus | "unknown", StoreError>
+  /** The request `hotkey` answered with MTurk HIT `hitId` (how a Python miner's MTurkResponse, which names no request, is matched). */
+  readonly requestForHit: (hotkey: string, hitId: string) => Effect.Effect<Option.Option<string>, StoreError>
   /** Replaces a participant's response with its verified MTurk result (one transaction). */
   readonly mergeMTurkResponse: (input: MTurkMerge) => Effect.Effect<MergeOutcome, StoreError>
   /** Per hotkey, outcomes recorded at or after `since`. */

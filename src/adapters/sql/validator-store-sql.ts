@@ -75,6 +75,7 @@ const DeliveryRow = Schema.Struct({
   attempts: NumberColumn,
   result: Schema.parseJson(RankingResult)
 })
+const RequestIdRow = Schema.Struct({ request_id: Schema.String })
 const MergeTargetRow = Schema.Struct({ mturk_hit_id: Schema.NullOr(Schema.String), source: Schema.String })
 const AccuracyRow = Schema.Struct({ hotkey: Schema.String, correct: NumberColumn, answered: NumberColumn })
 const CountRow = Schema.Struct({ n: NumberColumn })
@@ -369,6 +370,16 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("markDeliveryFailed")
   )
 
+  const requestForHit = Effect.fn("ValidatorStore.requestForHit")(
+    function* (hotkey: string, hitId: string) {
+      // HIT ids are unique at MTurk; the newest wins should a miner ever reuse one.
+      const rows = yield* sql`SELECT request_id FROM responses WHERE hotkey = ${hotkey} AND mturk_hit_id = ${hitId}
+        ORDER BY received_at DESC LIMIT 1`.pipe(Effect.flatMap(decodeRows(RequestIdRow)))
+      return Option.fromNullable(rows[0]?.request_id)
+    },
+    asStoreError("requestForHit")
+  )
+
   const mergeMTurkResponse = Effect.fn("ValidatorStore.mergeMTurkResponse")(
     function* (input: MTurkMerge) {
       const ranks = yield* encodeRanks(input.ranks)
@@ -563,6 +574,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     pendingDeliveries,
     markDelivered,
     markDeliveryFailed,
+    requestForHit,
     mergeMTurkResponse,
     accuracyCounts,
     pruneAccuracy,

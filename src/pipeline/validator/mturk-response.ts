@@ -35,11 +35,16 @@ const mergeRefusals: Partial<Record<MergeOutcome, readonly [MTurkResponseRefused
 export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(function* (sender: string, body: MTurkResponse) {
   const store = yield* ValidatorStore
   const access = yield* MTurkAccess
-  if (body.request_id === null) return yield* refuse(400, "request_id is required")
   if (body.aws_credentials === null) return yield* refuse(400, "aws_credentials are required to verify the HIT with MTurk")
 
-  const stored = yield* store.getRequest(body.request_id)
-  if (Option.isNone(stored)) return yield* refuse(404, `no request ${body.request_id}`)
+  // A Python miner's MTurkResponse names no request (the class has no request_id): find the one the
+  // sender answered with this HIT.
+  const requestId =
+    body.request_id ??
+    Option.getOrNull(yield* store.requestForHit(sender, body.mturk_hit_id))
+  if (requestId === null) return yield* refuse(404, `no request was answered by the sender with HIT ${body.mturk_hit_id}`)
+  const stored = yield* store.getRequest(requestId)
+  if (Option.isNone(stored)) return yield* refuse(404, `no request ${requestId}`)
   const request = stored.value
   if (request.status === "scored") return yield* refuse(409, "the request was already scored")
   const own = request.responses.find((r) => r.hotkey === sender)
@@ -64,7 +69,7 @@ export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(fu
   const ranks = cids.flatMap((cid) => (means[cid] === undefined ? [] : [{ cid, score: means[cid]! }]))
 
   const outcome = yield* store.mergeMTurkResponse({
-    requestId: body.request_id,
+    requestId,
     hotkey: sender,
     hitId: body.mturk_hit_id,
     ranks,
@@ -73,7 +78,7 @@ export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(fu
   const refusal = mergeRefusals[outcome]
   if (refusal !== undefined) return yield* refuse(refusal[0], refusal[1])
   yield* Effect.logInfo("human feedback merged").pipe(
-    Effect.annotateLogs({ request_id: body.request_id, hotkey: sender, hit: body.mturk_hit_id, assignments: answers.length, outcome })
+    Effect.annotateLogs({ request_id: requestId, hotkey: sender, hit: body.mturk_hit_id, assignments: answers.length, outcome })
   )
   return { outcome, ranks, assignments: answers.length }
 })
