@@ -125,11 +125,15 @@ const mutateBody = (b: RankingRequest, m: Extract<Mutation, { kind: "body" }>): 
   }
 }
 
+// The Python Dojo classes hash no body field; the axon also accepts a hash over the immutable fields,
+// and a request signed that way binds its body: that is the mode this property exercises.
+const fuller = { ...RankingRequestSynapse, requiredHashFields: RankingRequestSynapse.alsoAcceptedHashFields![0]! }
+
 describe("any mutation of the signed content is refused", () => {
-  test("mutated header or hashed body field → never 200 (and the unmutated request is accepted)", async () => {
+  test("mutated header or hashed body field (immutable-field hash) → never 200 (and the unmutated request is accepted)", async () => {
     await fc.assert(
       fc.asyncProperty(mutation, async (m) => {
-        const original = signedRequest({ definition: RankingRequestSynapse, body: base, signer: dendriteKey, axonHotkey: axonKey.ss58Address })
+        const original = signedRequest({ definition: fuller, body: base, signer: dendriteKey, axonHotkey: axonKey.ss58Address })
         let mutated = original
         if (m.kind === "header") {
           const value = original.headers[m.header]!
@@ -139,7 +143,7 @@ describe("any mutation of the signed content is refused", () => {
           mutated = { ...original, headers: rest }
         } else {
           // Re-serialise a changed body under the original headers (what a man in the middle would send).
-          const forged = signedRequest({ definition: RankingRequestSynapse, body: mutateBody(base, m), signer: dendriteKey, axonHotkey: axonKey.ss58Address })
+          const forged = signedRequest({ definition: fuller, body: mutateBody(base, m), signer: dendriteKey, axonHotkey: axonKey.ss58Address })
           mutated = { headers: original.headers, body: forged.body }
         }
         const res = await post(served.axon, "RankingRequest", mutated)

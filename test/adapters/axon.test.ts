@@ -149,10 +149,19 @@ describe("axon + dendrite over loopback", () => {
     const forOtherAxon = signedRequest({ definition: RankingRequestSynapse, body: request("ok"), signer: validator, axonHotkey: eve.ss58Address })
     expect((await post(main.axon, "RankingRequest", forOtherAxon)).status).toBe(401)
 
-    const signed = signedRequest({ definition: RankingRequestSynapse, body: request("ok"), signer: validator, axonHotkey: miner.ss58Address })
+    // A body hashed over the immutable fields (the stronger mode the axon also accepts) is bound to the body.
+    const fuller = { ...RankingRequestSynapse, requiredHashFields: RankingRequestSynapse.alsoAcceptedHashFields![0]! }
+    const signed = signedRequest({ definition: fuller, body: request("ok"), signer: validator, axonHotkey: miner.ss58Address })
     const tampered = await post(main.axon, "RankingRequest", { ...signed, body: signed.body.replace('"prompt": "ok"', '"prompt": "ok!"') })
     expect(tampered.status).toBe(401)
     expect(tampered.json.message).toContain("Hash mismatch between header body hash")
+    // With the Python classes' empty hash the signature covers the headers only; a changed header hash is refused.
+    const plain = signedRequest({ definition: RankingRequestSynapse, body: request("ok"), signer: validator, axonHotkey: miner.ss58Address })
+    const wrongHash = await post(main.axon, "RankingRequest", {
+      ...plain,
+      headers: { ...plain.headers, computed_body_hash: "0".repeat(64) }
+    })
+    expect(wrongHash.status).toBe(401)
 
     const once = signedRequest({ definition: RankingRequestSynapse, body: request("ok"), signer: validator, axonHotkey: miner.ss58Address })
     expect((await post(main.axon, "RankingRequest", once)).status).toBe(200)

@@ -4,6 +4,7 @@ import fc from "fast-check"
 import type { MTurkResponse, RankingRequest } from "../../src/domain/protocol.ts"
 import { Py } from "../../src/domain/python-str.ts"
 import {
+  acceptedBodyHashes,
   axonMessage,
   dendriteMessage,
   encodeBody,
@@ -207,7 +208,11 @@ describe("Dojo synapses", () => {
 
   test("RankingRequest hashes as Python str() would (reference computed with CPython 3.11)", () => {
     const wire = Either.getOrThrow(encodeBody(RankingRequestSynapse, rankingRequest))
-    expect(wireBodyHash(RankingRequestSynapse, wire)).toBe("35dfa442c7004719125ecc29451bb4538120bfe6ebac3ddb63b826305916e635")
+    // The Python Dojo class declares no hash fields: every Python peer sends sha3-256 of "".
+    expect(wireBodyHash(RankingRequestSynapse, wire)).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
+    // The fuller hash our own neurons may send is still accepted (reference computed with CPython 3.11).
+    expect(acceptedBodyHashes(RankingRequestSynapse, wire)[0]).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
+    expect(acceptedBodyHashes(RankingRequestSynapse, wire)).toContain("35dfa442c7004719125ecc29451bb4538120bfe6ebac3ddb63b826305916e635")
     const headers = toHeaders(RankingRequestSynapse, { timeout: 30, dendrite: terminal({}), axon: terminal({}) }, wire, "h")
     expect(headers.bt_header_input_obj_prompt).toBe("IiI=")
     expect(headers.bt_header_input_obj_n_completions).toBe("MA==")
@@ -220,7 +225,11 @@ describe("Dojo synapses", () => {
     const wire = Either.getOrThrow(
       encodeBody(RankingResultSynapse, { request_id: "req-1", cid_to_consensus: { a: 0.5, b: 1 }, hotkey_to_score: { "5Grw": 0.25 } })
     )
-    expect(wireBodyHash(RankingResultSynapse, wire)).toBe("ca106d3e3a3c673d9f509c93509b0dd83d2a0947c0769a8f88a8ffef3b0ceef4")
+    // The Python Dojo class declares no hash fields: every Python peer sends sha3-256 of "".
+    expect(wireBodyHash(RankingResultSynapse, wire)).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
+    // The fuller hash our own neurons may send is still accepted (reference computed with CPython 3.11).
+    expect(acceptedBodyHashes(RankingResultSynapse, wire)[0]).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
+    expect(acceptedBodyHashes(RankingResultSynapse, wire)).toContain("ca106d3e3a3c673d9f509c93509b0dd83d2a0947c0769a8f88a8ffef3b0ceef4")
     const headers = toHeaders(RankingResultSynapse, { timeout: 12, dendrite: terminal({}), axon: terminal({}) }, wire, "h")
     expect(headers.bt_header_input_obj_cid_to_consensus).toBe("e30=")
     expect(headers.bt_header_input_obj_request_id).toBe("IiI=")
@@ -240,7 +249,11 @@ describe("Dojo synapses", () => {
       request_id: null
     }
     const wire = Either.getOrThrow(encodeBody(MTurkResponseSynapse, body))
-    expect(wireBodyHash(MTurkResponseSynapse, wire)).toBe("79a46f1043ddd9f86659235c9dca6cc260efdccd06541392c6d11cb75c246aa2")
+    // The Python Dojo class declares no hash fields: every Python peer sends sha3-256 of "".
+    expect(wireBodyHash(MTurkResponseSynapse, wire)).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
+    // The fuller hash our own neurons may send is still accepted (reference computed with CPython 3.11).
+    expect(acceptedBodyHashes(MTurkResponseSynapse, wire)[0]).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
+    expect(acceptedBodyHashes(MTurkResponseSynapse, wire)).toContain("79a46f1043ddd9f86659235c9dca6cc260efdccd06541392c6d11cb75c246aa2")
     const json = toJson(MTurkResponseSynapse, { timeout: 60, dendrite: terminal({}), axon: terminal({}) }, wire)
     expect(json).toContain('"secret_access_key": "SECRET/KEY"')
     expect(json).toContain('"completion_id_to_score": {"a": 3.0}')

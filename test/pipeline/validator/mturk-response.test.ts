@@ -237,7 +237,8 @@ describe("MTurkResponse at the validator (SQLite store, MTurk stub)", () => {
       { name: "a HIT other than the one it answered with", sender: minerKeys.mturk, body: mturkResponse("req-a", hitGarbage), status: 403, calls: 0 },
       { name: "a registered neuron that did not answer", sender: idleKey, body: mturkResponse("req-a", hitA), status: 403, calls: 0 },
       { name: "a participant sending another's HIT", sender: minerKeys.good, body: mturkResponse("req-a", hitA), status: 403, calls: 0 },
-      { name: "no request id", sender: minerKeys.mturk, body: mturkResponse(null, hitA), status: 400, calls: 0 },
+      // A Python miner sends no request id: the request is found by (sender, HIT), and a HIT the sender never answered with is unknown.
+      { name: "no request id and a HIT the sender never answered with", sender: minerKeys.mturk, body: mturkResponse(null, "3NEVERANSWEREDHIT0000000000000"), status: 404, calls: 0 },
       { name: "no credentials", sender: minerKeys.mturk, body: mturkResponse("req-a", hitA, { aws_credentials: null }), status: 400, calls: 0 },
       { name: "an unknown request", sender: minerKeys.mturk, body: mturkResponse("req-nope", hitA), status: 404, calls: 0 },
       { name: "only malformed assignments", sender: minerKeys.mturk, body: mturkResponse("req-garbage", hitGarbage), status: 400, calls: 1 }
@@ -283,6 +284,10 @@ describe("MTurkResponse at the validator (SQLite store, MTurk stub)", () => {
     expect(await v.send(minerKeys.mturk, mturkResponse("req-a", hitA))).toBe(200)
     const again = await v.handle(minerKeys.mturk, mturkResponse("req-a", hitA))
     expect(Either.isRight(again) && again.right.outcome).toBe("duplicate")
+    // As a Python miner sends it (no request id): found by sender and HIT, the same duplicate.
+    const pythonStyle = await v.handle(minerKeys.mturk, mturkResponse(null, hitA))
+    expect(Either.isRight(pythonStyle) && pythonStyle.right.outcome).toBe("duplicate")
+    expect(await v.send(minerKeys.mturk, mturkResponse(null, hitA))).toBe(200)
     expect(await v.snapshot()).toEqual(before)
   })
 
