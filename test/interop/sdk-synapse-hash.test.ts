@@ -70,6 +70,6 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("Dojo synapses 
     expect(theirs.length).toBe(cases.length)
     // The Python Dojo classes declare no hash fields: the SDK hashes the empty string.
     expect((theirs[0] as { body_hash: string }).body_hash).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
-    cases.forEach((c, i) => expect({ i, name: c.name, ...ours(c) }).toEqual({ i, name: c.name, ...(theirs[i] as object) }))
+    cases.forEach((c, i) => expect({ i, name: c.name, ...ours(c) } as object).toEqual({ i, name: c.name, ...(theirs[i] as object) }))
   })
 })
