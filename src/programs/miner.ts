@@ -147,18 +147,18 @@ const command = Command.make(
       const run = Effect.gen(function* () {
         const running = yield* startMiner
         if (mturk) {
-          const humanFeedback = Effect.gen(function* () {
-            yield* serveCallbackApi
-            yield* startDeliveryLoop(running.view)
-          })
-          yield* humanFeedback.pipe(
-            Effect.provide(
-              Layer.merge(
-                BunHttpServer.layer({ hostname: flags.neuron.apiIp, port: flags.neuron.apiPort }),
-                Sts.layerConfig({ environment, ...Option.match(m.stsEndpointUrl, { onNone: () => ({}), onSome: (endpoint) => ({ endpoint }) }) })
-              )
+          // Built into the run's scope, not `Effect.provide`d: a provided layer's scope (and with it the
+          // HTTP server and the delivery fiber) would close as soon as this setup returns.
+          const humanFeedbackServices = yield* Layer.build(
+            Layer.merge(
+              BunHttpServer.layer({ hostname: flags.neuron.apiIp, port: flags.neuron.apiPort }),
+              Sts.layerConfig({ environment, ...Option.match(m.stsEndpointUrl, { onNone: () => ({}), onSome: (endpoint) => ({ endpoint }) }) })
             )
           )
+          yield* Effect.gen(function* () {
+            yield* serveCallbackApi
+            yield* startDeliveryLoop(running.view)
+          }).pipe(Effect.provide(humanFeedbackServices))
         }
         yield* Effect.logInfo("miner ready").pipe(
           Effect.annotateLogs({
