@@ -170,3 +170,59 @@ export const runPython = async (
   ])
   return { stdout, stderr, code }
 }
+
+/** A long-running Python peer (an SDK Axon, a load generator): its first `READY <json>` stdout line, and a stop that kills it. */
+export interface PythonPeer<A> {
+  readonly ready: A
+  readonly proc: ReturnType<typeof Bun.spawn>
+  /** Everything the peer wrote to stderr so far (for failure messages). */
+  readonly stderr: () => string
+  readonly stop: () => Promise<void>
+}
+
+/** Starts a script from `test/python/` and waits (up to `readyMs`) for it to print `READY <json>`; throws with its stderr if it exits first. */
+export const spawnPython = async <A = unknown>(
+  env: PythonEnv,
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly readyMs?: number } = {}
+): Promise<PythonPeer<A>> => {
+  const proc = Bun.spawn([env.python, ...args], {
+    cwd: pythonDir,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PYTHONPATH: pythonDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", ...options.env }
+  })
+  let err = ""
+  void (async () => {
+    const decoder = new TextDecoder()
+    for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) err = (err + decoder.decode(chunk)).slice(-20_000)
+  })()
+  const stop = async () => {
+    proc.kill("SIGTERM")
+    const done = await Promise.race([proc.exited.then(() => true), sleep(3_000).then(() => false)])
+    if (!done) proc.kill("SIGKILL")
+    await proc.exited
+  }
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  let buffered = ""
+  const deadline = sleep(options.readyMs ?? 30_000).then(() => "timeout" as const)
+  for (;;) {
+    const next = await Promise.race([reader.read(), deadline, proc.exited.then(() => "exited" as const)])
+    if (next === "timeout" || next === "exited" || next.done) {
+      await stop()
+      const why = next === "timeout" ? "did not print READY in time" : `exited (code ${proc.exitCode})`
+      throw new Error(`python peer ${args.join(" ")} ${why}: ${err.trim().split("\n").slice(-5).join(" | ")}`)
+    }
+    buffered += decoder.decode(next.value, { stream: true })
+    const line = buffered.split("\n").find((l) => l.startsWith("READY "))
+    if (line !== undefined) {
+      // Keep draining stdout so a chatty peer never blocks on a full pipe.
+      void (async () => {
+        for (;;) if ((await reader.read()).done) break
+      })()
+      return { ready: JSON.parse(line.slice(6)) as A, proc, stderr: () => err, stop }
+    }
+  }
+}
