@@ -55,6 +55,21 @@ export class RevealScheduleError extends Error {
   override readonly name = "RevealScheduleError"
 }
 
+/**
+ * The first block after `from` (inclusive) whose lookahead epoch is `targetEpoch`, simulating the epoch
+ * bookkeeping from `state` (the state before `from`'s coinbase). Owner-triggered epochs not yet pending
+ * cannot be foreseen.
+ */
+export const firstBlockOfEpoch = (state: EpochScheduleState, from: number, targetEpoch: number, maxBlocks: number): number => {
+  if (state.tempo === 0) throw new RevealScheduleError("tempo is 0: the subnet runs no epochs, so nothing is ever revealed")
+  let s = state
+  for (let r = from; r <= from + maxBlocks; r++) {
+    if (epochWithLookahead(s, r) === targetEpoch) return r
+    s = stepEpoch(s, r)
+  }
+  throw new RevealScheduleError(`epoch ${targetEpoch} does not start within ${maxBlocks} blocks`)
+}
+
 /** The first block in which the chain reveals a commit sent against `head` (landing in the next block). */
 export const predictFirstRevealBlock = (head: EpochScheduleState, revealPeriodEpochs: number): number => {
   if (head.tempo === 0) throw new RevealScheduleError("tempo is 0: the subnet runs no epochs, so nothing is ever revealed")
@@ -62,12 +77,7 @@ export const predictFirstRevealBlock = (head: EpochScheduleState, revealPeriodEp
   let state = head
   for (let b = head.currentBlock + 1; b < extrinsicBlock; b++) state = stepEpoch(state, b)
   const target = epochWithLookahead(state, extrinsicBlock) + revealPeriodEpochs
-  const bound = extrinsicBlock + revealPeriodEpochs * MAX_TEMPO + MAX_TEMPO
-  for (let r = extrinsicBlock; r <= bound; r++) {
-    if (epochWithLookahead(state, r) === target) return r
-    state = stepEpoch(state, r)
-  }
-  throw new RevealScheduleError(`no reveal within ${bound - extrinsicBlock} blocks`)
+  return firstBlockOfEpoch(state, extrinsicBlock, target, revealPeriodEpochs * MAX_TEMPO + MAX_TEMPO)
 }
 
 /** drand quicknet timing. */
