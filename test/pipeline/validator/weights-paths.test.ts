@@ -60,7 +60,7 @@ const world = (options: {
       Logger.minimumLogLevel(LogLevel.Warning)
     )
   )
-  const run = <A, E>(effect: Effect.Effect<A, E, Chain | ChainMemoryControl | ValidatorStore | ValidatorSettings>) =>
+  const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     runtime.runPromise(effect as Effect.Effect<A, E, never>)
   return { runtime, run }
 }
