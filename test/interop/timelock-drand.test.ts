@@ -6,11 +6,13 @@
  * - its on-chain commit (`get_encrypted_commit_v2`) has our byte layout and the reveal round we compute,
  *   for a table of epoch states (bracketed by the wall clock before and after its call).
  */
-import { describe, expect, test } from "bun:test"
+import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { type EpochScheduleState, predictFirstRevealBlock, timelockRevealRound } from "../../src/domain/epoch-schedule.ts"
 import { QUICKNET, beaconPublicKey, deserializeTimelock, signRound, timelockOpen, timelockSeal } from "../../src/domain/timelock.ts"
 import { decodeWeightsTlockPayload, encodeWeightsTlockPayload } from "../../src/domain/weights-tlock-payload.ts"
 import { pythonEnv, runPython } from "../support/python-env.ts"
+
+setDefaultTimeout(60_000)
 
 const ROUND_1000_SIGNATURE =
   "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39"
