@@ -33,7 +33,7 @@ const loop = <A, E, R>(name: string, pass: Effect.Effect<A, E, R>, every: Durati
   )
 
 /** Sets weights once an epoch has passed since the last time (first attempt as soon as scores exist). */
-const weightsLoop = Effect.gen(function* () {
+export const weightsLoop = Effect.gen(function* () {
   const chain = yield* Chain
   const settings = yield* ValidatorSettings
   const lastSet = yield* Ref.make<number | null>(null)

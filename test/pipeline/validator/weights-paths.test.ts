@@ -5,13 +5,14 @@
  * no timelocked calls, mechanism weights), plus the runtime refusals it decodes.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Effect, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Option } from "effect"
+import { Context, Effect, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Option } from "effect"
 import { ChainMemory, ChainMemoryControl, type ChainMemoryState, type Spec425Options } from "../../../src/adapters/chain-memory.ts"
 import { ValidatorStoreTest } from "../../../src/adapters/sql/validator-store-sql.ts"
 import { keypairFromUri } from "../../../src/adapters/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet-fs.ts"
 import type { Hyperparameters } from "../../../src/domain/metagraph.ts"
 import { timelockSeal } from "../../../src/domain/timelock.ts"
+import { weightsLoop } from "../../../src/pipeline/validator/run.ts"
 import { setWeights, type SetWeightsOutcome } from "../../../src/pipeline/validator/set-weights.ts"
 import { ValidatorSettings } from "../../../src/pipeline/validator/settings.ts"
 import {
@@ -201,5 +202,53 @@ describe("set-weights paths on the in-memory chain", () => {
     expect(refusalOf(tooFast, NETUID)).toBeInstanceOf(CommittingTooFast)
     const enabled = new ChainDispatchError({ operation: "setWeights", pallet: "SubtensorModule", name: "CommitRevealEnabled", docs: "", kind: "CommitRevealEnabled" })
     expect(refusalOf(enabled, NETUID)).toBeInstanceOf(CommitRevealRequired)
+  })
+
+  test("the weights loop waits a refusal out for an epoch instead of retrying every pass", async () => {
+    let attempts = 0
+    const state: ChainMemoryState = {
+      spec425: {},
+      subnets: [
+        {
+          netuid: NETUID,
+          hyperparameters: { tempo: 100, weightsRateLimit: 0 },
+          neurons: [
+            { hotkey: validatorKey.ss58Address, coldkey: keypairFromUri(VALIDATOR_WALLET).ss58Address, stake: 5000, validatorPermit: true },
+            ...miners.map((m, i) => ({ hotkey: m.ss58Address, coldkey: keypairFromUri(`//Coldkey${i}`).ss58Address }))
+          ]
+        }
+      ]
+    }
+    const counting = Layer.effectContext(
+      Effect.map(ChainMemory.make(state), ({ chain, control }) =>
+        Context.make(Chain, {
+          ...chain,
+          commitTimelockedWeights: (hotkey, c) => Effect.zipRight(Effect.sync(() => void attempts++), chain.commitTimelockedWeights(hotkey, c))
+        }).pipe(Context.add(ChainMemoryControl, control))
+      )
+    )
+    const runtime = ManagedRuntime.make(
+      Layer.mergeAll(
+        counting,
+        ValidatorStoreTest,
+        layerDev(VALIDATOR_WALLET),
+        Layer.succeed(ValidatorSettings, testValidatorSettings({ stepSeconds: 1 })),
+        Logger.minimumLogLevel(LogLevel.None)
+      )
+    )
+    const run = <A, E, R>(e: Effect.Effect<A, E, R>) => runtime.runPromise(e as Effect.Effect<A, E, never>)
+    await run(Effect.flatMap(ValidatorStore, (s) => s.saveScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: scores[i]! })))))
+    // Ten commits already wait for their reveal epoch: the next one is TooManyUnrevealedCommits.
+    for (let i = 0; i < 10; i++) await run(setWeights())
+    attempts = 0
+    const fiber = runtime.runFork(weightsLoop as unknown as Effect.Effect<never, unknown, never>)
+    await Bun.sleep(3500) // three or four passes of the loop
+    expect(attempts).toBe(1)
+    // An epoch later (the loop's epoch length is tempo + 1 blocks) it tries again, and the reveals have freed room.
+    await run(Effect.flatMap(ChainMemoryControl, (c) => c.advance(101)))
+    await Bun.sleep(2500)
+    expect(attempts).toBe(2)
+    await runtime.runPromise(Fiber.interrupt(fiber))
+    await runtime.dispose()
   })
 })
