@@ -150,9 +150,12 @@ export type ServeAxonResult =
   | { readonly _tag: "Served"; readonly block: number }
   | { readonly _tag: "Unchanged"; readonly block: number }
 
-/** How weights reached the chain: directly, or committed then revealed (the subnet has commit-reveal on). */
+/**
+ * How weights reached the chain: directly, committed then revealed (hash commit-reveal), or committed
+ * timelocked (the chain reveals them itself at the commit's drand round).
+ */
 export interface SetWeightsResult {
-  /** Block holding the `set_weights` (or the reveal). */
+  /** Block holding the `set_weights`, the reveal, or the timelocked commit. */
   readonly block: number
   readonly mode: "direct" | "commitReveal" | "timelocked"
   /** Block holding the commit, in commit-reveal mode. */
