@@ -242,12 +242,18 @@ describe("set-weights paths on the in-memory chain", () => {
     for (let i = 0; i < 10; i++) await run(setWeights())
     attempts = 0
     const fiber = runtime.runFork(weightsLoop as unknown as Effect.Effect<never, unknown, never>)
-    await Bun.sleep(3500) // three or four passes of the loop
+    const until = async (check: () => boolean) => {
+      for (const end = Date.now() + 20_000; !check() && Date.now() < end; ) await Bun.sleep(50)
+    }
+    await until(() => attempts >= 1)
+    await Bun.sleep(3500) // three or four more passes of the loop (one a second)
     expect(attempts).toBe(1)
     // An epoch later (the loop's epoch length is tempo + 1 blocks) it tries again, and the reveals have freed room.
     await run(Effect.flatMap(ChainMemoryControl, (c) => c.advance(101)))
-    await Bun.sleep(2500)
+    await until(() => attempts >= 2)
     expect(attempts).toBe(2)
+    // The ten were revealed; the new commit is the only one waiting.
+    expect(await run(Effect.flatMap(ChainMemoryControl, (c) => c.pendingTimelocked(NETUID)))).toBe(1)
     await runtime.runPromise(Fiber.interrupt(fiber))
     await runtime.dispose()
   })
