@@ -56,7 +56,8 @@ interface AxonFigures {
 const measure = async (url: string, lanes: number, cpu: () => number): Promise<AxonFigures> => {
   // Enough pre-signed requests for SECONDS at a rate no axon here reaches; the deadline ends the run.
   const perLane = lanes === 1 ? 2_500 * SECONDS : 60 * SECONDS
-  await load(url, prepare(lanes, 5, HOST))
+  // Warm up first (JIT, wasm, connection pool): a cold first case otherwise pays the one-off costs.
+  await load(url, prepare(lanes, lanes === 1 ? 200 : 4, HOST))
   const requests = prepare(lanes, perLane, HOST)
   const cpu0 = cpu()
   const r = await load(url, requests, SECONDS * 1000)
