@@ -122,6 +122,13 @@ const metricsRoute = Effect.gen(function* () {
 
 const healthz = HttpServerResponse.json({ status: "ok" })
 
+/** 404 for a path nothing serves: the scoring API's error shape under `/api/v1`, the dashboard's elsewhere. */
+const notFound = () =>
+  Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+    const what = `no such path: ${request.method} ${(request.url.split("?")[0] ?? "").slice(0, 200)}`
+    return HttpServerResponse.unsafeJson(request.url.startsWith("/api/v1") ? { _tag: "NotFound", message: what } : { error: what }, { status: 404 })
+  })
+
 /**
  * Serves the scoring API, `/metrics`, `/healthz` and `routers` until the scope closes (closing it stops
  * the server: in-flight requests are cut, nothing half-stored, since every store change is one transaction).
@@ -143,7 +150,8 @@ export const serveValidatorHttp = <E = never, R = never>(
       HttpRouter.get("/metrics", metricsRoute),
       HttpRouter.get("/healthz", healthz)
     )
-    const app = HttpRouter.concatAll(own, ...routers)
+    // An unknown path (or a path parameter longer than the router matches) is a 404 that says so, not an empty body.
+    const app = HttpRouter.concatAll(own, ...routers).pipe(Effect.catchTag("RouteNotFound", notFound))
 
     const idleTimeout = config.idleTimeoutSeconds ?? idleTimeoutFor((yield* ValidatorSettings).queryTimeoutSeconds)
     const server = yield* BunHttpServer.make({ hostname: config.ip, port: config.port, idleTimeout }).pipe(

@@ -1,0 +1,235 @@
+/**
+ * The validator's inbound boundaries under hostile input, over real HTTP on loopback: the scoring API
+ * (`POST /api/v1/score` with a valid key, `GET /api/v1/score/{id}`), the dashboard's JSON endpoints and
+ * the validator's axon (MTurkResponse, validly signed by a registered miner). Regression cases first
+ * (500 before the JSON limits; non-UTF-8 prompts were stored and sent to miners), then fast-check
+ * fuzzing with the property: a 4xx with a message, every table of the store unchanged, the next good
+ * request still served. One real miner axon answers the good score requests.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import fc from "fast-check"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { defaultAxonConfig, layer as axonLayer, makeAxon } from "../../src/adapters/axon.ts"
+import { ChainMemory } from "../../src/adapters/chain-memory.ts"
+import * as DendriteLive from "../../src/adapters/dendrite.ts"
+import { createApiKey } from "../../src/adapters/http/api-keys.ts"
+import { dashboardRouter } from "../../src/adapters/http/dashboard.ts"
+import { DashboardDataLive, defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
+import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
+import * as MTurkAccessLive from "../../src/adapters/mturk-access.ts"
+import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
+import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
+import { layerDev } from "../../src/adapters/wallet-fs.ts"
+import type { MTurkResponse, RankingRequest } from "../../src/domain/protocol.ts"
+import { MTurkResponseSynapse, RankingRequestSynapse } from "../../src/domain/synapses.ts"
+import { mturkResponseRoute } from "../../src/pipeline/validator/mturk-route.ts"
+import { ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
+import { Axon, axonRoute } from "../../src/services/axon.ts"
+import { signedRequest } from "../adapters/axon-fixture.ts"
+import { contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen } from "../support/hostile-inputs.ts"
+import { minerKeys, NETUID, testValidatorSettings, VALIDATOR_WALLET, validatorKey, worldChain } from "../support/validator-world.ts"
+
+setDefaultTimeout(60_000)
+
+const dir = mkdtempSync(join(tmpdir(), "dojo-validator-boundaries-"))
+const storeFile = join(dir, "validator.sqlite")
+const miner = minerKeys.good
+const settings = testValidatorSettings({ queryTimeoutSeconds: 5, deadlineSeconds: 3600 })
+
+const minerScope = Effect.runSync(Scope.make())
+const scope = Effect.runSync(Scope.make())
+let runtime: ManagedRuntime.ManagedRuntime<any, any>
+let api = ""
+let validatorAxon = ""
+let key = ""
+/** What the miner was sent, to prove a refused prompt never reaches it. */
+const minerSaw: Array<string> = []
+
+beforeAll(async () => {
+  const minerAxon = await Effect.runPromise(
+    makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.4", port: 0 }, [
+      axonRoute(RankingRequestSynapse, {
+        forward: (_ctx, body: RankingRequest) =>
+          Effect.sync(() => {
+            minerSaw.push(body.prompt)
+            return {
+              ...body,
+              ranks: body.completions.map((c, i) => ({ cid: c.cid, score: (i + 1) / (body.completions.length + 1) })),
+              scoring_method: "hf_model" as const,
+              model_config: { provider: null, model_name: "fuzz-model" }
+            }
+          })
+      })
+    ]).pipe(Scope.extend(minerScope))
+  )
+  const base = Layer.mergeAll(
+    ChainMemory.layer(worldChain([{ hotkey: miner.ss58Address, axon: { ip: minerAxon.bound.ip, port: minerAxon.bound.port } }])),
+    ValidatorStoreLive({ _tag: "sqlite", filename: storeFile }),
+    RequestRandomnessLive.layerCrypto,
+    DendriteLive.layer({ hotkey: validatorKey }),
+    layerDev(VALIDATOR_WALLET),
+    axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: "127.0.0.3", port: 0 }),
+    MTurkAccessLive.layer({}),
+    Layer.succeed(ValidatorSettings, settings)
+  )
+  runtime = ManagedRuntime.make(
+    Layer.provideMerge(DashboardDataLive({ ...defaultDashboardSettings, netuid: NETUID, validatorHotkey: validatorKey.ss58Address }), base)
+  )
+  const served = await runtime.runPromise(serveValidatorHttp({ ip: "127.0.0.2", port: 0 }, [dashboardRouter]).pipe(Scope.extend(scope)))
+  api = served.url.replace("127.0.0.1", "127.0.0.2")
+  const axon = await runtime.runPromise(
+    Effect.gen(function* () {
+      return yield* (yield* Axon).serve([yield* mturkResponseRoute])
+    }).pipe(Scope.extend(scope))
+  )
+  validatorAxon = `http://${axon.bound.ip}:${axon.bound.port}`
+  key = Redacted.value((await runtime.runPromise(createApiKey({ name: "fuzz", rateLimitPerMinute: 1_000_000 }))).key)
+})
+afterAll(async () => {
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+  await Effect.runPromise(Scope.close(minerScope, Exit.void))
+  await runtime.dispose()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const scorePost = async (bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> => {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` }
+  if (contentType !== undefined) headers["content-type"] = contentType
+  return seen(await fetch(`${api}/api/v1/score`, { method: "POST", headers, body: bytes }))
+}
+const scoreBody = { prompt: "Which answer is kinder?", completions: ["a kind answer", "a curt answer"] }
+const apiMessage = (s: Seen) => (s.json as { message?: unknown } | undefined)?.message
+const apiField = (s: Seen) => (s.json as { field?: unknown } | undefined)?.field
+
+const refusedCleanly = (s: Seen, message: unknown, before: string, what: string) => {
+  if (!(s.status >= 400 && s.status < 500) || typeof message !== "string" || message === "" || storeDigest(storeFile) !== before)
+    throw new Error(`${what}: answered ${s.status} ${s.text.slice(0, 300)} (store ${storeDigest(storeFile) === before ? "unchanged" : "CHANGED"})`)
+}
+
+describe("scoring API: regressions", () => {
+  test("a 200k-deep body and a 30k-deep prompt are 400s naming the field; nothing stored", async () => {
+    const before = storeDigest(storeFile)
+    const whole = await scorePost(`${"[".repeat(200_000)}${"]".repeat(200_000)}`)
+    expect(whole.status).toBe(400)
+    expect(whole.json).toEqual({ _tag: "BadRequest", field: "[0][0][0][0][0][0][0][0]", message: "[0][0][0][0][0][0][0][0] nests deeper than 8 levels" })
+    const prompt = await scorePost(`{"prompt": ${"[".repeat(30_000)}${"]".repeat(30_000)}, "completions": ["a", "b"]}`)
+    expect(prompt.status).toBe(400)
+    expect(apiField(prompt)).toBe("prompt[0][0][0][0][0][0][0]")
+    expect(apiMessage(prompt)).toBe("prompt[0][0][0][0][0][0][0] nests deeper than 8 levels")
+    expect(storeDigest(storeFile)).toBe(before)
+  })
+
+  test("non-UTF-8 bytes in the prompt are a 400 naming it: not stored, not sent to miners", async () => {
+    const before = storeDigest(storeFile)
+    minerSaw.length = 0
+    const text = JSON.stringify(scoreBody)
+    const at = text.indexOf("kinder")
+    const r = await scorePost(new Uint8Array([...new TextEncoder().encode(text.slice(0, at)), 0xff, 0xfe, ...new TextEncoder().encode(text.slice(at))]))
+    expect(r.status).toBe(400)
+    expect(r.json).toEqual({ _tag: "BadRequest", field: "prompt", message: "prompt is not valid UTF-8" })
+    const lone = await scorePost(text.replace("kinder", "kinder \\udead"))
+    expect(lone.status).toBe(400)
+    expect(apiField(lone)).toBe("prompt")
+    expect(storeDigest(storeFile)).toBe(before)
+    expect(minerSaw).toEqual([])
+  })
+
+  test("numbers out of range and overlong prompts are refused naming the field", async () => {
+    expect(apiMessage(await scorePost('{"prompt": 1e999, "completions": ["a", "b"]}'))).toBe("prompt is a number out of range (it overflows a 64-bit float)")
+    const long = await scorePost(JSON.stringify({ prompt: "p".repeat(64 * 1024 + 1), completions: ["a", "b"] }))
+    expect(long.status).toBe(400)
+    expect(apiMessage(long)).toBe("prompt: is 65537 bytes of UTF-8; the limit is 65536")
+  })
+})
+
+describe("fuzzing the validator's boundaries (property: 4xx with a message, store unchanged, still serving)", () => {
+  const goodScore = async () => {
+    const r = await scorePost(JSON.stringify(scoreBody))
+    if (r.status !== 200 || (r.json as any)?.responses !== 1) throw new Error(`good score request answered ${r.status} ${r.text.slice(0, 200)}`)
+  }
+
+  test("POST /api/v1/score", async () => {
+    const checked = [["prompt"], ["completions"], ["completions", 0], ["completions", 1]]
+    const strings = [["prompt"], ["completions", 0], ["completions", 1]]
+    await fc.assert(
+      fc.asyncProperty(hostileBodies(scoreBody, checked, strings), contentTypes, async (hostile: HostileBody, contentType) => {
+        const before = storeDigest(storeFile)
+        const r = await scorePost(hostile.bytes, contentType)
+        refusedCleanly(r, apiMessage(r), before, hostile.describe)
+      }),
+      { numRuns: FUZZ_RUNS }
+    )
+    await goodScore()
+  })
+
+  test("GET /api/v1/score/{id} and the dashboard's JSON endpoints with hostile paths and queries", async () => {
+    const hostileText = fc.oneof(
+      fc.constantFrom("1e999", "-1", "99999999999999999999", "NaN", "Infinity", "1.5", "abc", "%FF", "%ED%A0%80", "%C0%AF", "%00", "0x10", " 1", "1,2,x", "9".repeat(400)),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 40 }).map((s) => `x${encodeURIComponent(s)}`)
+    )
+    const query = fc.oneof(
+      fc.tuple(fc.constantFrom("history?top", "history?points", "requests?offset", "requests?limit", "history?uids"), hostileText).map(([p, v]) => `/dashboard/api/${p}=${v}`),
+      fc.constantFrom("/dashboard/api/history?top=1&top=2", "/dashboard/api/requests?limit=1&limit=2", "/dashboard/api/history?uids=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17"),
+      hostileText.map((id) => `/dashboard/api/requests/${id}`),
+      fc.string({ minLength: 129, maxLength: 300 }).map((id) => `/dashboard/api/requests/${encodeURIComponent(id)}`)
+    )
+    await fc.assert(
+      fc.asyncProperty(query, async (path) => {
+        const before = storeDigest(storeFile)
+        const r = await seen(await fetch(`${api}${path}`))
+        refusedCleanly(r, (r.json as { error?: unknown } | undefined)?.error, before, path)
+      }),
+      { numRuns: FUZZ_RUNS }
+    )
+    expect((await fetch(`${api}/dashboard/api/overview`)).status).toBe(200)
+    await fc.assert(
+      fc.asyncProperty(hostileText, async (id) => {
+        const before = storeDigest(storeFile)
+        const r = await seen(await fetch(`${api}/api/v1/score/${id}`, { headers: { authorization: `Bearer ${key}` } }))
+        refusedCleanly(r, apiMessage(r), before, `GET /api/v1/score/${id}`)
+      }),
+      { numRuns: FUZZ_RUNS }
+    )
+    await goodScore()
+  })
+
+  test("MTurkResponse at the validator's axon", async () => {
+    const body: MTurkResponse = {
+      mturk_hit_id: "3FUZZHITBBBBBBBBBBBBBBBBBBBBBB",
+      aws_credentials: {
+        access_key_id: "ASIAFUZZ",
+        secret_access_key: Redacted.make("fuzz-secret"),
+        session_token: Redacted.make("fuzz-token"),
+        access_expiration: "2030-01-01T00:00:00Z",
+        environment: "sandbox"
+      },
+      completion_id_to_score: { c1: 0.5, c2: 0.25 },
+      request_id: "req-unknown"
+    }
+    const sign = () => signedRequest({ definition: MTurkResponseSynapse, body, signer: miner, axonHotkey: validatorKey.ss58Address })
+    const wire = JSON.parse(sign().body)
+    const post = async (bytes: Uint8Array | string, contentType: string | undefined = "application/json") => {
+      const headers: Record<string, string> = { ...sign().headers }
+      if (contentType !== undefined) headers["content-type"] = contentType
+      return seen(await fetch(`${validatorAxon}/MTurkResponse`, { method: "POST", headers, body: bytes }))
+    }
+    const checked = [["mturk_hit_id"], ["aws_credentials"], ["completion_id_to_score"], ["request_id"], ["aws_credentials", "environment"], ["aws_credentials", "secret_access_key"], ["completion_id_to_score", "c1"]]
+    const strings = [["mturk_hit_id"], ["request_id"], ["aws_credentials", "session_token"], ["aws_credentials", "access_key_id"]]
+    await fc.assert(
+      fc.asyncProperty(hostileBodies(wire, checked, strings), contentTypes, async (hostile: HostileBody, contentType) => {
+        const before = storeDigest(storeFile)
+        const r = await post(hostile.bytes, contentType)
+        refusedCleanly(r, (r.json as { message?: unknown } | undefined)?.message, before, hostile.describe)
+      }),
+      { numRuns: FUZZ_RUNS }
+    )
+    // A well-formed response still reaches the handler, which refuses it for its own reason (no such request).
+    const good = await post(sign().body)
+    expect(good.status).toBeGreaterThanOrEqual(400)
+    expect(good.status).toBeLessThan(500)
+    expect((good.json as { message: string }).message).not.toContain("Improperly formatted")
+  })
+})
