@@ -7,93 +7,30 @@
  * request still served. One real miner axon answers the good score requests.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Redacted } from "effect"
 import fc from "fast-check"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { defaultAxonConfig, layer as axonLayer, makeAxon } from "../../src/adapters/axon.ts"
-import { ChainMemory } from "../../src/adapters/chain-memory.ts"
-import * as DendriteLive from "../../src/adapters/dendrite.ts"
-import { createApiKey } from "../../src/adapters/http/api-keys.ts"
-import { dashboardRouter } from "../../src/adapters/http/dashboard.ts"
-import { DashboardDataLive, defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
-import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
-import * as MTurkAccessLive from "../../src/adapters/mturk-access.ts"
-import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
-import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
-import { layerDev } from "../../src/adapters/wallet-fs.ts"
-import type { MTurkResponse, RankingRequest } from "../../src/domain/protocol.ts"
-import { MTurkResponseSynapse, RankingRequestSynapse } from "../../src/domain/synapses.ts"
-import { mturkResponseRoute } from "../../src/pipeline/validator/mturk-route.ts"
-import { ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
-import { Axon, axonRoute } from "../../src/services/axon.ts"
+import type { MTurkResponse } from "../../src/domain/protocol.ts"
+import { MTurkResponseSynapse } from "../../src/domain/synapses.ts"
 import { signedRequest } from "../adapters/axon-fixture.ts"
 import { contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen } from "../support/hostile-inputs.ts"
-import { minerKeys, NETUID, testValidatorSettings, VALIDATOR_WALLET, validatorKey, worldChain } from "../support/validator-world.ts"
+import { startValidatorApiWorld, type ValidatorApiWorld } from "../support/validator-api-world.ts"
+import { minerKeys, validatorKey } from "../support/validator-world.ts"
 
 setDefaultTimeout(60_000)
 
-const dir = mkdtempSync(join(tmpdir(), "dojo-validator-boundaries-"))
-const storeFile = join(dir, "validator.sqlite")
-const miner = minerKeys.good
-const settings = testValidatorSettings({ queryTimeoutSeconds: 5, deadlineSeconds: 3600 })
-
-const minerScope = Effect.runSync(Scope.make())
-const scope = Effect.runSync(Scope.make())
-let runtime: ManagedRuntime.ManagedRuntime<any, any>
+let world: ValidatorApiWorld
 let api = ""
 let validatorAxon = ""
 let key = ""
-/** What the miner was sent, to prove a refused prompt never reaches it. */
-const minerSaw: Array<string> = []
+let storeFile = ""
+const miner = minerKeys.good
 
 beforeAll(async () => {
-  const minerAxon = await Effect.runPromise(
-    makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.4", port: 0 }, [
-      axonRoute(RankingRequestSynapse, {
-        forward: (_ctx, body: RankingRequest) =>
-          Effect.sync(() => {
-            minerSaw.push(body.prompt)
-            return {
-              ...body,
-              ranks: body.completions.map((c, i) => ({ cid: c.cid, score: (i + 1) / (body.completions.length + 1) })),
-              scoring_method: "hf_model" as const,
-              model_config: { provider: null, model_name: "fuzz-model" }
-            }
-          })
-      })
-    ]).pipe(Scope.extend(minerScope))
-  )
-  const base = Layer.mergeAll(
-    ChainMemory.layer(worldChain([{ hotkey: miner.ss58Address, axon: { ip: minerAxon.bound.ip, port: minerAxon.bound.port } }])),
-    ValidatorStoreLive({ _tag: "sqlite", filename: storeFile }),
-    RequestRandomnessLive.layerCrypto,
-    DendriteLive.layer({ hotkey: validatorKey }),
-    layerDev(VALIDATOR_WALLET),
-    axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: "127.0.0.3", port: 0 }),
-    MTurkAccessLive.layer({}),
-    Layer.succeed(ValidatorSettings, settings)
-  )
-  runtime = ManagedRuntime.make(
-    Layer.provideMerge(DashboardDataLive({ ...defaultDashboardSettings, netuid: NETUID, validatorHotkey: validatorKey.ss58Address }), base)
-  )
-  const served = await runtime.runPromise(serveValidatorHttp({ ip: "127.0.0.2", port: 0 }, [dashboardRouter]).pipe(Scope.extend(scope)))
-  api = served.url.replace("127.0.0.1", "127.0.0.2")
-  const axon = await runtime.runPromise(
-    Effect.gen(function* () {
-      return yield* (yield* Axon).serve([yield* mturkResponseRoute])
-    }).pipe(Scope.extend(scope))
-  )
-  validatorAxon = `http://${axon.bound.ip}:${axon.bound.port}`
-  key = Redacted.value((await runtime.runPromise(createApiKey({ name: "fuzz", rateLimitPerMinute: 1_000_000 }))).key)
+  world = await startValidatorApiWorld()
+  ;({ api, key, storeFile } = world)
+  validatorAxon = world.axon
 })
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  await Effect.runPromise(Scope.close(minerScope, Exit.void))
-  await runtime.dispose()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => world.close())
 
 const scorePost = async (bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> => {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` }
@@ -124,7 +61,7 @@ describe("scoring API: regressions", () => {
 
   test("non-UTF-8 bytes in the prompt are a 400 naming it: not stored, not sent to miners", async () => {
     const before = storeDigest(storeFile)
-    minerSaw.length = 0
+    world.minerSaw.length = 0
     const text = JSON.stringify(scoreBody)
     const at = text.indexOf("kinder")
     const r = await scorePost(new Uint8Array([...new TextEncoder().encode(text.slice(0, at)), 0xff, 0xfe, ...new TextEncoder().encode(text.slice(at))]))
@@ -134,7 +71,7 @@ describe("scoring API: regressions", () => {
     expect(lone.status).toBe(400)
     expect(apiField(lone)).toBe("prompt")
     expect(storeDigest(storeFile)).toBe(before)
-    expect(minerSaw).toEqual([])
+    expect(world.minerSaw).toEqual([])
   })
 
   test("numbers out of range and overlong prompts are refused naming the field", async () => {
