@@ -122,11 +122,30 @@ const metricsRoute = Effect.gen(function* () {
 
 const healthz = HttpServerResponse.json({ status: "ok" })
 
-/** 404 for a path nothing serves: the scoring API's error shape under `/api/v1`, the dashboard's elsewhere. */
+/** The methods of the server's own paths, for a 405 that names them. */
+const OWN_METHODS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\/api\/v1\/score$/, "POST"],
+  [/^\/api\/v1\/score\/[^/]+$/, "GET"],
+  [/^\/api\/v1\/openapi\.json$/, "GET"],
+  [/^\/metrics$/, "GET"],
+  [/^\/healthz$/, "GET"]
+]
+
+/**
+ * A request nothing serves: 405 with `Allow` for one of our paths asked with another method, else 404;
+ * the scoring API's error shape under `/api/v1`, the dashboard's elsewhere. Never an empty body.
+ */
 const notFound = () =>
   Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
-    const what = `no such path: ${request.method} ${(request.url.split("?")[0] ?? "").slice(0, 200)}`
-    return HttpServerResponse.unsafeJson(request.url.startsWith("/api/v1") ? { _tag: "NotFound", message: what } : { error: what }, { status: 404 })
+    const path = request.url.split("?")[0] ?? ""
+    const api = path.startsWith("/api/v1")
+    const allowed = OWN_METHODS.find(([pattern]) => pattern.test(path))?.[1]
+    const shown = `${request.method} ${path.slice(0, 200)}`
+    const [status, message] = allowed === undefined ? [404, `no such path: ${shown}`] : [405, `method not allowed: ${shown} (allowed: ${allowed})`]
+    return HttpServerResponse.unsafeJson(api ? { _tag: status === 404 ? "NotFound" : "MethodNotAllowed", message } : { error: message }, {
+      status,
+      headers: allowed === undefined ? {} : { allow: allowed }
+    })
   })
 
 /**
