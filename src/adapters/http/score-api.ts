@@ -10,7 +10,8 @@
  *
  * Every call needs an API key, `Authorization: Bearer <key>` or `x-api-key: <key>`. Checks run in this
  * order and nothing is stored unless all pass: key (401) → rate limit (429, with Retry-After) → body size
- * (413, before any parsing) → JSON and schema (400, naming the field) → miners (503 if none answered).
+ * (413, before any parsing) → JSON limits over the raw bytes (depth, sizes, numbers, UTF-8: 400 naming the
+ * field) → JSON and schema (400, naming the field) → miners (503 if none answered).
  */
 import {
   HttpApi,
