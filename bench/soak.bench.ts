@@ -11,7 +11,7 @@
  * Run: `bun bench/soak.bench.ts [seconds=60] [sampleSeconds=4]`.
  */
 import { Effect, Exit, Fiber, Layer, ManagedRuntime, Redacted, Scope } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
@@ -19,9 +19,9 @@ import { createApiKey } from "../src/adapters/http/api-keys.ts"
 import { serveValidatorHttp } from "../src/adapters/http/validator-server.ts"
 import { keypairFromUri } from "../src/adapters/sr25519.ts"
 import type { MTurkResponse } from "../src/domain/protocol.ts"
-import { MTurkResponseSynapse, RankingRequestSynapse, RankingResultSynapse } from "../src/domain/synapses.ts"
+import { MTurkResponseSynapse } from "../src/domain/synapses.ts"
 import { runValidator } from "../src/pipeline/validator/run.ts"
-import { axonRoute } from "../src/services/axon.ts"
+import { fleetRoutes, mb, readPorts, rssOf, slope } from "./bench-support.ts"
 import { Chain } from "../src/services/chain.ts"
 import { ValidatorStore } from "../src/services/validator-store.ts"
 import { signedRequest } from "../test/adapters/axon-fixture.ts"
@@ -36,18 +36,7 @@ const enc = (s: string) => new TextEncoder().encode(s)
 /** Child mode: the 64 miners. */
 const fleet = async () => {
   const scope = Effect.runSync(Scope.make())
-  const routes = [
-    axonRoute(RankingRequestSynapse, {
-      forward: (_, body) =>
-        Effect.succeed({
-          ...body,
-          ranks: body.completions.map((c) => ({ cid: c.cid, score: Math.min(1, c.text.length / 400) })),
-          scoring_method: "hf_model" as const,
-          model_config: { provider: null, model_name: "soak" }
-        })
-    }),
-    axonRoute(RankingResultSynapse, { forward: (_, body) => Effect.succeed(body) })
-  ]
+  const routes = fleetRoutes("soak")
   const ports: number[] = []
   for (let i = 0; i < GOOD; i++) {
     const axon = await Effect.runPromise(makeAxon({ ...defaultAxonConfig, hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port: 0 }, routes).pipe(Scope.extend(scope)))
@@ -74,7 +63,6 @@ const fleet = async () => {
   process.exit(0)
 }
 
-const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
 const fds = () => {
   const all = readdirSync("/proc/self/fd")
   let sockets = 0
@@ -87,17 +75,7 @@ const fds = () => {
   }
   return { fds: all.length, sockets }
 }
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024
 
-/** Least-squares slope of y over x. */
-const slope = (points: ReadonlyArray<readonly [number, number]>) => {
-  const n = points.length
-  if (n < 2) return 0
-  const mx = points.reduce((a, [x]) => a + x, 0) / n
-  const my = points.reduce((a, [, y]) => a + y, 0) / n
-  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0)
-  return sxx === 0 ? 0 : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx
-}
 
 const main = async () => {
   const seconds = Number(process.argv[2] ?? 60)
@@ -105,14 +83,7 @@ const main = async () => {
   const warmup = Math.min(15, seconds / 4)
 
   const child = Bun.spawn([process.execPath, import.meta.path, "fleet"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
-  const reader = child.stdout.getReader()
-  let text = ""
-  while (!/^PORTS .*\n/m.test(text)) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error("the miner fleet exited before listening")
-    text += new TextDecoder().decode(value)
-  }
-  const ports = JSON.parse(/^PORTS (.*)$/m.exec(text)![1]!) as number[]
+  const ports = await readPorts(child.stdout)
 
   const dir = mkdtempSync(join(tmpdir(), "dojo-bench-soak-"))
   const runtime = ManagedRuntime.make(
