@@ -9,9 +9,9 @@ import { Effect, ManagedRuntime } from "effect"
 import { readResponseBody } from "../../src/adapters/bounded-body.ts"
 import * as DendriteLive from "../../src/adapters/dendrite.ts"
 import { keypairFromUri } from "../../src/adapters/sr25519.ts"
-import type { RankingRequest } from "../../src/domain/protocol.ts"
 import { RankingRequestSynapse } from "../../src/domain/synapses.ts"
 import { Dendrite } from "../../src/services/dendrite.ts"
+import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 
 const validator = keypairFromUri("//Alice")
 const miner = keypairFromUri("//Bob")
@@ -57,21 +57,7 @@ afterAll(() => server.stop(true))
 const runtime = ManagedRuntime.make(DendriteLive.layer({ hotkey: validator }))
 afterAll(() => runtime.dispose())
 
-const request: RankingRequest = {
-  epoch_timestamp: 1718000000.5,
-  request_id: "req-huge",
-  prompt: "p",
-  n_completions: 2,
-  completions: [
-    { cid: "a", text: "x" },
-    { cid: "b", text: "y" }
-  ],
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-}
+const request = rankingRequest({ id: "req-huge", prompt: "p", texts: ["x", "y"] })
 
 /** A miner whose 200 reply is hostile JSON, chosen by the request's prompt. */
 const hostileReplies: Record<string, Uint8Array> = {

@@ -26,7 +26,7 @@ import { Scorer } from "../../src/services/scorer.ts"
 import { MinerStore } from "../../src/services/miner-store.ts"
 import { signedRequest } from "../adapters/axon-fixture.ts"
 import { minerHotkey, NETUID, rankingRequest, subnetNeurons, testSettings, validatorKey } from "../pipeline/miner/miner-fixture.ts"
-import { contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen } from "../support/hostile-inputs.ts"
+import { assertRefusedCleanly, contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen, withBytesAt } from "../support/hostile-inputs.ts"
 import { crowdFormAnswerXml } from "../support/stubs/mturk.ts"
 
 setDefaultTimeout(60_000)
@@ -112,16 +112,12 @@ const callbackBody = {
 const axonMessage = (s: Seen) => (s.json as { message?: unknown } | undefined)?.message
 const callbackMessage = (s: Seen) => (s.json as { error?: unknown } | undefined)?.error
 
-/** The refusal property for one hostile request. */
-const refusedCleanly = (s: Seen, message: unknown, before: string, what: string) => {
-  if (!(s.status >= 400 && s.status < 500) || typeof message !== "string" || message === "" || storeDigest(storeFile) !== before)
-    throw new Error(`${what}: answered ${s.status} ${s.text.slice(0, 300)} (store ${storeDigest(storeFile) === before ? "unchanged" : "CHANGED"})`)
-}
+const refusedCleanly = (s: Seen, message: unknown, before: string, what: string) => assertRefusedCleanly(s, message, storeFile, before, what)
 
 describe("miner axon: regressions (500 before the JSON limits)", () => {
   test("a validly signed RankingRequest nesting 10k levels inside an object is a 400 naming the field", async () => {
     const before = storeDigest(storeFile)
-    const deep = JSON.stringify(requestWire).replace('"prompt": ', "").replace(/"prompt":"[^"]*",/, `"prompt": ${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)},`)
+    const deep = JSON.stringify(requestWire).replace(/"prompt":"[^"]*",/, `"prompt": ${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)},`)
     const r = await axonPost("RankingRequest", request, deep)
     expect(r.status).toBe(400)
     expect(axonMessage(r)).toBe("Improperly formatted request body for RankingRequest: prompt.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a nests deeper than 16 levels")
@@ -130,9 +126,7 @@ describe("miner axon: regressions (500 before the JSON limits)", () => {
 
   test("non-UTF-8 bytes and lone surrogates in a string are a 400 naming the field", async () => {
     const text = JSON.stringify(requestWire)
-    const at = text.indexOf('"first answer"') + 1
-    const bad = new Uint8Array([...new TextEncoder().encode(text.slice(0, at)), 0xff, ...new TextEncoder().encode(text.slice(at))])
-    const r = await axonPost("RankingRequest", request, bad)
+    const r = await axonPost("RankingRequest", request, withBytesAt(text, text.indexOf('"first answer"') + 1, [0xff]))
     expect(r.status).toBe(400)
     expect(axonMessage(r)).toBe("Improperly formatted request body for RankingRequest: completions[0].text is not valid UTF-8")
     const lone = await axonPost("RankingRequest", request, text.replace("first answer", "first \\ud800 answer"))
@@ -153,8 +147,7 @@ describe("MTurk callback: regressions", () => {
 
   test("non-UTF-8 bytes in an Answer are a 400 naming it", async () => {
     const text = JSON.stringify(callbackBody)
-    const at = text.indexOf("<?xml") + 2
-    const r = await callbackPost(new Uint8Array([...new TextEncoder().encode(text.slice(0, at)), 0xc0, 0xaf, ...new TextEncoder().encode(text.slice(at))]))
+    const r = await callbackPost(withBytesAt(text, text.indexOf("<?xml") + 2, [0xc0, 0xaf]))
     expect(r.status).toBe(400)
     expect(callbackMessage(r)).toBe("assignments[0].Answer is not valid UTF-8")
   })

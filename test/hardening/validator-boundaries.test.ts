@@ -12,7 +12,7 @@ import fc from "fast-check"
 import type { MTurkResponse } from "../../src/domain/protocol.ts"
 import { MTurkResponseSynapse } from "../../src/domain/synapses.ts"
 import { signedRequest } from "../adapters/axon-fixture.ts"
-import { contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen } from "../support/hostile-inputs.ts"
+import { assertRefusedCleanly, contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen, withBytesAt } from "../support/hostile-inputs.ts"
 import { startValidatorApiWorld, type ValidatorApiWorld } from "../support/validator-api-world.ts"
 import { minerKeys, validatorKey } from "../support/validator-world.ts"
 
@@ -41,10 +41,7 @@ const scoreBody = { prompt: "Which answer is kinder?", completions: ["a kind ans
 const apiMessage = (s: Seen) => (s.json as { message?: unknown } | undefined)?.message
 const apiField = (s: Seen) => (s.json as { field?: unknown } | undefined)?.field
 
-const refusedCleanly = (s: Seen, message: unknown, before: string, what: string) => {
-  if (!(s.status >= 400 && s.status < 500) || typeof message !== "string" || message === "" || storeDigest(storeFile) !== before)
-    throw new Error(`${what}: answered ${s.status} ${s.text.slice(0, 300)} (store ${storeDigest(storeFile) === before ? "unchanged" : "CHANGED"})`)
-}
+const refusedCleanly = (s: Seen, message: unknown, before: string, what: string) => assertRefusedCleanly(s, message, storeFile, before, what)
 
 describe("scoring API: regressions", () => {
   test("a 200k-deep body and a 30k-deep prompt are 400s naming the field; nothing stored", async () => {
@@ -63,8 +60,7 @@ describe("scoring API: regressions", () => {
     const before = storeDigest(storeFile)
     world.minerSaw.length = 0
     const text = JSON.stringify(scoreBody)
-    const at = text.indexOf("kinder")
-    const r = await scorePost(new Uint8Array([...new TextEncoder().encode(text.slice(0, at)), 0xff, 0xfe, ...new TextEncoder().encode(text.slice(at))]))
+    const r = await scorePost(withBytesAt(text, text.indexOf("kinder"), [0xff, 0xfe]))
     expect(r.status).toBe(400)
     expect(r.json).toEqual({ _tag: "BadRequest", field: "prompt", message: "prompt is not valid UTF-8" })
     const lone = await scorePost(text.replace("kinder", "kinder \\udead"))

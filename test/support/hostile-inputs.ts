@@ -19,6 +19,10 @@ const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
+/** `text` as UTF-8 with raw `bytes` inserted before character `at` (to put non-UTF-8 inside a string). */
+export const withBytesAt = (text: string, at: number, bytes: ReadonlyArray<number>): Uint8Array =>
+  concat(enc(text.slice(0, at)), new Uint8Array(bytes), enc(text.slice(at)))
+
 /** sha256 over every row of every table of an SQLite file (read through its own read-only connection). */
 export const storeDigest = (filename: string): string => {
   const db = new Database(filename, { readonly: true })
@@ -137,6 +141,15 @@ export const seen = async (res: Response): Promise<Seen> => {
     json = undefined
   }
   return { status: res.status, json, text }
+}
+
+/**
+ * The refusal property for one hostile request: a 4xx, a non-empty message, the store's digest as it
+ * was `before`. Throws with what happened otherwise (fast-check then shrinks the input).
+ */
+export const assertRefusedCleanly = (s: Seen, message: unknown, storeFile: string, before: string, what: string): void => {
+  if (s.status >= 400 && s.status < 500 && typeof message === "string" && message !== "" && storeDigest(storeFile) === before) return
+  throw new Error(`${what}: answered ${s.status} ${s.text.slice(0, 300)} (store ${storeDigest(storeFile) === before ? "unchanged" : "CHANGED"})`)
 }
 
 /** Fuzz runs per boundary: enough to meet every generator branch a few times, few enough to stay fast. */
