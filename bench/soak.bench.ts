@@ -193,7 +193,10 @@ const main = async () => {
   const after = <T extends readonly [number, number]>(xs: ReadonlyArray<T>) => xs.filter(([t]) => t >= warmup)
   const perMin = (xs: ReadonlyArray<readonly [number, number]>) => slope(after(xs)) * 60
   console.log(`\nresults after a ${warmup} s warm-up (${after(rss).length} post-GC samples, least squares):`)
-  console.log(`  rss     ${mb(rss.at(-1)![1])} at the end; slope ${(perMin(rss) / 1048576).toFixed(2)} MB/min`)
+  const median = (xs: ReadonlyArray<readonly [number, number]>) => [...xs].map(([, y]) => y).sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+  const steady = after(rss)
+  const third = Math.max(1, Math.floor(steady.length / 3))
+  console.log(`  rss     ${mb(rss.at(-1)![1])} at the end; slope ${(perMin(rss) / 1048576).toFixed(2)} MB/min; median ${mb(median(steady.slice(0, third)))} in the first third, ${mb(median(steady.slice(-third)))} in the last`)
   console.log(`  heap    ${mb(heap.at(-1)![1])} at the end; slope ${(perMin(heap) / 1048576).toFixed(2)} MB/min`)
   console.log(`  fds     ${fdSamples.at(-1)![1]} at the end; slope ${perMin(fdSamples).toFixed(2)} per min (sockets ${sockSamples.at(-1)![1]}, slope ${perMin(sockSamples).toFixed(2)} per min)`)
   console.log(`  traffic ${sent} client requests: ${[...statuses.entries()].sort().map(([k, v]) => `${k}×${v}`).join(", ")}`)
