@@ -78,6 +78,23 @@ describe("scoring API: regressions", () => {
   })
 })
 
+describe("paths nothing serves", () => {
+  test("an unknown path is a 404 that says so; one of our paths with another method is a 405 with Allow", async () => {
+    const nope = await seen(await fetch(`${api}/nothing/here`))
+    expect(nope).toMatchObject({ status: 404, json: { error: "no such path: GET /nothing/here" } })
+    const apiNope = await seen(await fetch(`${api}/api/v1/nothing`, { headers: { authorization: `Bearer ${key}` } }))
+    expect(apiNope.status).toBe(404)
+    expect(apiMessage(apiNope)).toBe("no such path: GET /api/v1/nothing")
+    const wrong = await fetch(`${api}/api/v1/score`, { method: "PUT", headers: { authorization: `Bearer ${key}` } })
+    expect(wrong.status).toBe(405)
+    expect(wrong.headers.get("allow")).toBe("POST")
+    expect(apiMessage(await seen(wrong))).toBe("method not allowed: PUT /api/v1/score (allowed: POST)")
+    const health = await fetch(`${api}/healthz`, { method: "POST" })
+    expect(health.status).toBe(405)
+    expect(health.headers.get("allow")).toBe("GET")
+  })
+})
+
 describe("fuzzing the validator's boundaries (property: 4xx with a message, store unchanged, still serving)", () => {
   const goodScore = async () => {
     const r = await scorePost(JSON.stringify(scoreBody))
