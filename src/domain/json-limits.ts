@@ -72,31 +72,41 @@ const pathOf = (bytes: Uint8Array, stack: ReadonlyArray<Frame>): string => {
   return path === "" ? "body" : path
 }
 
-/** Length of the well-formed UTF-8 sequence at `i` (lead byte ≥ 0x80), or 0 when it is not one. */
-const utf8SequenceLength = (bytes: Uint8Array, i: number): number => {
-  const b0 = bytes[i]!
-  const cont = (k: number) => i + k < bytes.length && (bytes[i + k]! & 0xc0) === 0x80
-  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    const b1 = bytes[i + 1] ?? 0
-    if (b0 === 0xe0 && b1 < 0xa0) return 0 // overlong
-    if (b0 === 0xed && b1 > 0x9f) return 0 // a surrogate encoded as UTF-8
-    return cont(1) && cont(2) ? 3 : 0
+const isCont = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80
+
+/** The index of the first byte in [from, to) that does not start a well-formed UTF-8 sequence, or -1. */
+const firstInvalidUtf8 = (bytes: Uint8Array, from: number, to: number): number => {
+  let i = from
+  while (i < to) {
+    const b0 = bytes[i]!
+    if (b0 < 0x80) {
+      i++
+      continue
+    }
+    const b1 = bytes[i + 1]
+    let len = 0
+    if (b0 >= 0xc2 && b0 <= 0xdf) len = isCont(b1) ? 2 : 0
+    else if (b0 >= 0xe0 && b0 <= 0xef) {
+      // No overlong forms (E0 80..9F) and no surrogates encoded as UTF-8 (ED A0..BF).
+      const ok = isCont(b1) && isCont(bytes[i + 2]) && !(b0 === 0xe0 && b1! < 0xa0) && !(b0 === 0xed && b1! > 0x9f)
+      len = ok ? 3 : 0
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      // No overlong forms (F0 80..8F) and nothing above U+10FFFF (F4 90..).
+      const ok = isCont(b1) && isCont(bytes[i + 2]) && isCont(bytes[i + 3]) && !(b0 === 0xf0 && b1! < 0x90) && !(b0 === 0xf4 && b1! > 0x8f)
+      len = ok ? 4 : 0
+    }
+    if (len === 0 || i + len > to) return i
+    i += len
   }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    const b1 = bytes[i + 1] ?? 0
-    if (b0 === 0xf0 && b1 < 0x90) return 0 // overlong
-    if (b0 === 0xf4 && b1 > 0x8f) return 0 // above U+10FFFF
-    return cont(1) && cont(2) && cont(3) ? 4 : 0
-  }
-  return 0
+  return -1
 }
 
 /**
  * Checks `bytes` against `limits`; the first violation, or right when the body is within them (it may
- * still be invalid JSON: syntax is JSON.parse's to report). Iterative, linear, never throws.
+ * still be invalid JSON: syntax is JSON.parse's to report). Iterative, linear, never throws. Without
+ * `validateUtf8` the bytes of strings are not checked (for a body already known to be UTF-8).
  */
-export const checkJsonLimits = (bytes: Uint8Array, limits: JsonLimits): Either.Either<void, JsonRefusal> => {
+export const checkJsonLimits = (bytes: Uint8Array, limits: JsonLimits, validateUtf8 = true): Either.Either<void, JsonRefusal> => {
   const stack: Frame[] = []
   const refuse = (message: string, field = pathOf(bytes, stack)) => Either.left({ field, message })
   /** A value starts: counts it as an item of the enclosing array. */
@@ -107,6 +117,7 @@ export const checkJsonLimits = (bytes: Uint8Array, limits: JsonLimits): Either.E
     return top.count > limits.maxItems ? { field: pathOf(bytes, stack.slice(0, -1)), message: `has more than ${limits.maxItems} items` } : undefined
   }
   let expectKey = false
+  let nextBackslash = -2 // -2: not searched yet; -1: none left
   const n = bytes.length
   let i = 0
   while (i < n) {
@@ -154,41 +165,47 @@ export const checkJsonLimits = (bytes: Uint8Array, limits: JsonLimits): Either.E
       i++
       let pendingHigh = false
       let closed = false
+      // Jumps from escape to escape (native indexOf), so plain text costs almost nothing.
       while (i < n) {
-        const c = bytes[i]!
-        if (c === QUOTE) {
-          closed = true
+        const quote = bytes.indexOf(QUOTE, i)
+        const stop = quote < 0 ? n : quote
+        // The next backslash is remembered: searching afresh in every string would rescan the rest of the body.
+        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = bytes.indexOf(BACKSLASH, i)
+        const escape = nextBackslash < 0 || nextBackslash > stop ? -1 : nextBackslash
+        const plainEnd = escape < 0 ? stop : escape
+        if (pendingHigh && plainEnd > i) break // a high surrogate escape followed by text
+        if (validateUtf8) {
+          const bad = firstInvalidUtf8(bytes, i, plainEnd)
+          if (bad >= 0) {
+            if (isKey && top !== undefined) top.keyEnd = bad
+            return refuse("is not valid UTF-8")
+          }
+        }
+        if (escape < 0) {
+          i = stop
+          closed = quote >= 0
           break
         }
-        if (c === BACKSLASH) {
-          if (bytes[i + 1] === 0x75) {
-            let unit = 0
-            for (let k = 2; k < 6; k++) unit = unit * 16 + hexValue(bytes[i + k] ?? 0)
-            if (unit >= 0xd800 && unit <= 0xdbff) {
-              if (pendingHigh) break
-              pendingHigh = true
-            } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-              if (!pendingHigh) break
-              pendingHigh = false
-            } else if (pendingHigh) break
-            i += 6
-            continue
+        i = escape
+        if (bytes[i + 1] === 0x75) {
+          let unit = 0
+          for (let k = 2; k < 6; k++) {
+            const h = hexValue(bytes[i + k] ?? 0)
+            // A malformed escape is a syntax error: JSON.parse reports it, not as a surrogate.
+            unit = h < 0 || unit < 0 ? -1 : unit * 16 + h
           }
-          if (pendingHigh) break
-          i += 2
+          if (unit >= 0xd800 && unit <= 0xdbff) {
+            if (pendingHigh) break
+            pendingHigh = true
+          } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+            if (!pendingHigh) break
+            pendingHigh = false
+          } else if (pendingHigh) break
+          i += 6
           continue
         }
         if (pendingHigh) break
-        if (c >= 0x80) {
-          const len = utf8SequenceLength(bytes, i)
-          if (len === 0) {
-            if (isKey && top !== undefined) top.keyEnd = i
-            return refuse("is not valid UTF-8")
-          }
-          i += len
-          continue
-        }
-        i++
+        i += 2
       }
       if (isKey && top !== undefined) top.keyEnd = Math.min(n, i + 1)
       if (pendingHigh || (!closed && i < n)) return refuse("has a lone UTF-16 surrogate (an unpaired \\ud800–\\udfff escape)")
@@ -225,14 +242,16 @@ const utf8Strict = new TextDecoder("utf-8", { fatal: true })
  * value. A refusal names the field; `body` when the bytes are not JSON at all.
  */
 export const parseLimitedJson = (bytes: Uint8Array, limits: JsonLimits): Either.Either<unknown, JsonRefusal> => {
-  const checked = checkJsonLimits(bytes, limits)
-  if (Either.isLeft(checked)) return checked
-  let text: string
+  // The native decoder checks UTF-8 fast; only a body that fails it is scanned again to name the field.
+  let text: string | undefined
   try {
     text = utf8Strict.decode(bytes)
   } catch {
-    return Either.left({ field: "body", message: "is not valid UTF-8" })
+    text = undefined
   }
+  const checked = checkJsonLimits(bytes, limits, text === undefined)
+  if (Either.isLeft(checked)) return checked
+  if (text === undefined) return Either.left({ field: "body", message: "is not valid UTF-8" })
   try {
     return Either.right(JSON.parse(text) as unknown)
   } catch (e) {
