@@ -15,14 +15,13 @@
  * asserts nothing.
  */
 import { Effect, Exit, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Scope } from "effect"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
 import { keypairFromUri } from "../src/adapters/sr25519.ts"
-import { RankingRequestSynapse, RankingResultSynapse } from "../src/domain/synapses.ts"
 import { runValidator } from "../src/pipeline/validator/run.ts"
-import { axonRoute } from "../src/services/axon.ts"
+import { fleetRoutes, mb, readPorts, rssOf, slope } from "./bench-support.ts"
 import { ValidatorStore } from "../src/services/validator-store.ts"
 import { testValidatorSettings, worldChain, worldLayers, writeSyntheticJsonl } from "../test/support/validator-world.ts"
 
@@ -33,18 +32,7 @@ const minerKey = (i: number) => keypairFromUri(`//BenchMiner${i}`)
 /** Child mode: 256 real axons answering RankingRequest (ranks by text length) and RankingResult. */
 const fleet = async () => {
   const scope = Effect.runSync(Scope.make())
-  const routes = [
-    axonRoute(RankingRequestSynapse, {
-      forward: (_, body) =>
-        Effect.succeed({
-          ...body,
-          ranks: body.completions.map((c) => ({ cid: c.cid, score: Math.min(1, c.text.length / 400) })),
-          scoring_method: "hf_model" as const,
-          model_config: { provider: null, model_name: "bench" }
-        })
-    }),
-    axonRoute(RankingResultSynapse, { forward: (_, body) => Effect.succeed(body) })
-  ]
+  const routes = fleetRoutes("bench")
   const ports: number[] = []
   for (let i = 0; i < MINERS; i++) {
     const axon = await Effect.runPromise(
@@ -62,18 +50,6 @@ const fleet = async () => {
   process.exit(0)
 }
 
-const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024
-
-/** Least-squares slope of y over x. */
-const slope = (points: ReadonlyArray<readonly [number, number]>) => {
-  const n = points.length
-  const mx = points.reduce((a, [x]) => a + x, 0) / n
-  const my = points.reduce((a, [, y]) => a + y, 0) / n
-  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0)
-  return sxx === 0 ? 0 : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx
-}
-
 const main = async () => {
   const steps = Number(process.argv[2] ?? 150)
   const stepSeconds = Number(process.argv[3] ?? 0.05)
@@ -81,14 +57,7 @@ const main = async () => {
   const baseline = process.memoryUsage().rss
 
   const child = Bun.spawn([process.execPath, import.meta.path, "fleet"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
-  const reader = child.stdout.getReader()
-  let text = ""
-  while (!/^PORTS .*\n/m.test(text)) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error("the miner fleet exited before listening")
-    text += new TextDecoder().decode(value)
-  }
-  const ports = JSON.parse(/^PORTS (.*)$/m.exec(text)![1]!) as number[]
+  const ports = await readPorts(child.stdout)
 
   const dir = mkdtempSync(join(tmpdir(), "dojo-bench-memory-"))
   const runtime = ManagedRuntime.make(

@@ -5,7 +5,7 @@
  * synapse as JSON and its headers. Signatures are required (SDK 9.3+ would accept unsigned requests).
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Chunk, Clock, Data, Duration, Effect, Either, Option, Stream } from "effect"
+import { Cause, Clock, Data, Duration, Effect, Either, Option } from "effect"
 import { pythonJsonString } from "../domain/python-json.ts"
 import { pythonFloatRepr } from "../domain/python-str.ts"
 import {
@@ -16,7 +16,7 @@ import {
   encodeBody,
   envelopeHeaders,
   parseHeaders,
-  parseJsonObject,
+  parseSynapseBody,
   SDK_VERSION,
   terminal,
   toHeaders,
@@ -26,6 +26,7 @@ import {
   type TerminalInfo
 } from "../domain/synapse.ts"
 import { HandlerRefusal, type AxonRequestContext, type AxonRoute } from "../services/axon.ts"
+import { readRequestBody } from "./bounded-body.ts"
 import type { NonceGuard } from "./nonce-guard.ts"
 import type { PriorityGate } from "./priority-gate.ts"
 import { verify } from "./sr25519.ts"
@@ -75,25 +76,14 @@ export const errorResponse = (
 }
 
 /** Reads the body, refusing more than `limit` bytes (413) whether or not a content-length was sent. */
-const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number) => {
-  const declared = request.headers["content-length"]
-  const tooLarge = (n: number | string) => new Refusal({ status: 413, message: `Request body is ${n} bytes; the limit is ${limit} bytes` })
-  const unreadable = () => new Refusal({ status: 400, message: "Could not read the request body" })
-  if (declared !== undefined) {
-    const n = Number(declared)
-    if (!(n <= limit)) return Effect.fail(tooLarge(declared))
-    return Effect.mapError(request.text, unreadable)
-  }
-  return request.stream.pipe(
-    Stream.mapError(unreadable),
-    Stream.runFoldEffect({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) =>
-      acc.size + chunk.length > limit
-        ? Effect.fail(tooLarge(`more than ${limit}`))
-        : Effect.succeed({ size: acc.size + chunk.length, chunks: Chunk.append(acc.chunks, chunk) })
-    ),
-    Effect.map(({ chunks }) => Buffer.concat(Chunk.toReadonlyArray(chunks)).toString("utf8"))
+const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number) =>
+  readRequestBody(request, limit).pipe(
+    Effect.mapError((e) =>
+      e._tag === "BodyTooLarge"
+        ? new Refusal({ status: 413, message: `Request body is ${e.declared ?? `more than ${limit}`} bytes; the limit is ${limit} bytes` })
+        : new Refusal({ status: 400, message: "Could not read the request body" })
+    )
   )
-}
 
 const SIGNATURE_HEX = /^(0x)?[0-9a-fA-F]{128}$/
 
@@ -133,8 +123,8 @@ const processRequest = (
     if (!verify(message, signature, hotkey)) return yield* notVerified(`Signature mismatch with ${message} and ${signature}`)
     state.nonces.record(hotkey, uuid, nonce, nowNs)
 
-    const text = yield* readBody(request, state.maxBodyBytes)
-    const json = parseJsonObject(text)
+    const bytes = yield* readBody(request, state.maxBodyBytes)
+    const json = parseSynapseBody(bytes)
     if (Either.isLeft(json)) return yield* refuse(400, `Improperly formatted request body for ${definition.name}: ${json.left}`)
     const body = decodeBody(definition, json.right)
     if (Either.isLeft(body))

@@ -18,7 +18,7 @@ import {
   jsonRenderer,
   mergeReply,
   parseHeaders,
-  parseJsonObject,
+  parseSynapseBody,
   SDK_VERSION,
   terminal,
   toHeaders,
@@ -41,7 +41,15 @@ export interface DendriteConfig {
   readonly externalIp?: string | undefined
   /** The `version_as_int` we claim; must be ≥ 7002000 for wall-clock nonces to be accepted. */
   readonly version?: number | undefined
+  /** Largest reply body read (default `DEFAULT_MAX_REPLY_BYTES`); a larger reply is cut off and answers 422. */
+  readonly maxReplyBytes?: number | undefined
 }
+
+/**
+ * 2 MiB: a reply is the request echoed (at most the axon's 1 MiB body limit) plus the miner's ranks; a
+ * miner cannot grow the validator by sending more.
+ */
+export const DEFAULT_MAX_REPLY_BYTES = 2 * 1024 * 1024
 
 /** A body encoded and hashed once, for any number of targets. */
 interface Prepared {
@@ -84,12 +92,17 @@ const toResponse = <A, I>(
       return result(503, `Service unavailable at ${target.ip}:${target.port}/${definition.name}`, Option.none(), emptyTerminal)
     case "Broken":
       return result(422, `Failed to parse response: ${outcome.message}`, Option.none(), emptyTerminal)
+    case "TooLarge":
+      return result(422, `Failed to parse response: reply is larger than ${outcome.limit} bytes`, Option.none(), emptyTerminal)
     case "Reply": {
-      const { status, text } = outcome
+      const { status } = outcome
       const axon = Either.getOrElse(parseHeaders(outcome.headers), () => null)?.axon ?? emptyTerminal
-      const json = parseJsonObject(text)
+      const json = parseSynapseBody(outcome.body)
       if (status !== 200) {
-        const message = Either.isRight(json) && typeof json.right.message === "string" ? json.right.message : text.slice(0, 512)
+        const message =
+          Either.isRight(json) && typeof json.right.message === "string"
+            ? json.right.message
+            : new TextDecoder().decode(outcome.body.subarray(0, 512))
         return result(status, message, Option.none(), axon)
       }
       if (Either.isLeft(json)) return result(422, `Failed to parse response: ${json.left}`, Option.none(), axon)
@@ -117,6 +130,7 @@ export const make = (config: DendriteConfig) =>
     const hotkey = config.hotkey.ss58Address
     const uuid = uuid1(clock.unsafeCurrentTimeNanos(), crypto.getRandomValues(new Uint8Array(8)))
     const version = config.version ?? SDK_VERSION
+    const maxReplyBytes = config.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES
     let lastNonce = 0n
     const nextNonce = () => {
       const now = clock.unsafeCurrentTimeNanos()
@@ -169,7 +183,7 @@ export const make = (config: DendriteConfig) =>
       }
       const headers = toHeaders(definition, envelope, prepared.wire, bodyHash)
       headers["content-type"] = "application/json"
-      return { url: urlOf(target, definition.name), headers, body: prepared.render(envelope) }
+      return { url: urlOf(target, definition.name), headers, body: prepared.render(envelope), maxReplyBytes }
     }
 
     /** Waits for one dispatched exchange and turns it into a response. */

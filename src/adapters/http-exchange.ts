@@ -4,17 +4,21 @@
  * awaited with a deadline and aborted on timeout or interruption. Never rejects: outcomes are data.
  */
 import { Duration, Effect, Option } from "effect"
+import { readResponseBody } from "./bounded-body.ts"
 
 /** A POST to send. */
 export interface HttpPost {
   readonly url: string
   readonly headers: Record<string, string>
   readonly body: string
+  /** Largest reply body read; a larger one is cancelled unread past this (outcome `TooLarge`). */
+  readonly maxReplyBytes: number
 }
 
 /** How an exchange ended. */
 export type HttpOutcome =
-  | { readonly _tag: "Reply"; readonly status: number; readonly headers: Record<string, string>; readonly text: string }
+  | { readonly _tag: "Reply"; readonly status: number; readonly headers: Record<string, string>; readonly body: Uint8Array }
+  | { readonly _tag: "TooLarge"; readonly status: number; readonly limit: number; readonly bytesRead: number }
   | { readonly _tag: "Unreachable"; readonly message: string }
   | { readonly _tag: "Broken"; readonly message: string }
   | { readonly _tag: "Timeout" }
@@ -32,10 +36,16 @@ export const startPost = (post: HttpPost): InFlight => {
   const controller = new AbortController()
   const outcome = fetch(post.url, { method: "POST", headers: post.headers, body: post.body, signal: controller.signal }).then(
     (response) =>
-      response.text().then(
-        (text): HttpOutcome => ({ _tag: "Reply", status: response.status, headers: Object.fromEntries(response.headers), text }),
-        (cause): HttpOutcome => ({ _tag: "Broken", message: messageOf(cause) })
-      ),
+      readResponseBody(response, post.maxReplyBytes).then((read): HttpOutcome => {
+        switch (read._tag) {
+          case "Body":
+            return { _tag: "Reply", status: response.status, headers: Object.fromEntries(response.headers), body: read.bytes }
+          case "TooLarge":
+            return { _tag: "TooLarge", status: response.status, limit: read.error.limit, bytesRead: read.bytesRead }
+          case "Unreadable":
+            return { _tag: "Broken", message: read.error.reason }
+        }
+      }),
     (cause): HttpOutcome => ({ _tag: "Unreachable", message: messageOf(cause) })
   )
   return { controller, outcome }

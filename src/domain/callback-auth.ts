@@ -11,6 +11,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import { Data, Either, Redacted, Schema } from "effect"
+import type { JsonLimits } from "./json-limits.ts"
 
 /** Header carrying the signing time in unix seconds. */
 export const TIMESTAMP_HEADER = "x-dojo-timestamp"
@@ -115,6 +116,13 @@ export const CallbackAssignment = Schema.Struct({
   Answer: Schema.String.pipe(Schema.maxLength(65_536))
 })
 export type CallbackAssignment = typeof CallbackAssignment.Type
+
+/**
+ * What a callback body may contain, checked over its raw bytes before parsing: it nests 3 levels (body →
+ * assignments → assignment), lists at most 1,000 assignments, and an Answer is at most 64 Ki characters
+ * (JSON escapes can take up to 6 bytes for one).
+ */
+export const CALLBACK_JSON_LIMITS: JsonLimits = { maxDepth: 8, maxItems: 1_000, maxStringBytes: 6 * 65_536, maxNumberChars: 32 }
 
 /** The callback body: every submitted assignment of one HIT so far (the miner keeps each once). */
 export const CallbackBody = Schema.Struct({

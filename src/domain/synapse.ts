@@ -5,6 +5,7 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { bodyHash } from "./body-hash.ts"
+import { parseLimitedJson, refusalText, type JsonLimits } from "./json-limits.ts"
 import { pythonJson, pythonJsonString } from "./python-json.ts"
 import { Py } from "./python-str.ts"
 import type { SynapseDefinition, WireBody } from "./synapse-definition.ts"
@@ -107,18 +108,26 @@ export const toJson = <A, I>(
   computedBodyHash = ""
 ): string => jsonRenderer(definition, wire, computedBodyHash)(envelope)
 
-/** Parses a JSON body that must be an object. NaN/Infinity tokens (Python's non-JSON) are refused. */
-export const parseJsonObject = (text: string): Either.Either<Record<string, unknown>, string> => {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (e) {
-    return Either.left(`body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
-  }
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? Either.right(value as Record<string, unknown>)
-    : Either.left("body must be a JSON object")
-}
+/**
+ * What a synapse body (a request at an axon, a reply at a dendrite) may contain, checked over the raw bytes
+ * before parsing: our bodies nest 3 levels (synapse → completions → completion), list at most a few hundred
+ * completions or miners, and carry prompts and completions of tens of KiB.
+ */
+export const SYNAPSE_JSON_LIMITS: JsonLimits = { maxDepth: 16, maxItems: 1024, maxStringBytes: 256 * 1024, maxNumberChars: 32 }
+
+/**
+ * Parses a synapse body (raw bytes) that must be a JSON object within `SYNAPSE_JSON_LIMITS`; the refusal
+ * names the field. NaN/Infinity tokens (Python's non-JSON) are refused, as JSON.parse does.
+ */
+export const parseSynapseBody = (bytes: Uint8Array): Either.Either<Record<string, unknown>, string> =>
+  Either.flatMap(Either.mapLeft(parseLimitedJson(bytes, SYNAPSE_JSON_LIMITS), refusalText), (value) =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Either.right(value as Record<string, unknown>)
+      : Either.left("body must be a JSON object")
+  )
+
+/** `parseSynapseBody` of a text (its UTF-8 bytes). */
+export const parseJsonObject = (text: string): Either.Either<Record<string, unknown>, string> => parseSynapseBody(new TextEncoder().encode(text))
 
 /**
  * Decodes a reply the way the SDK dendrite merges it: every mutable field from the reply, every immutable

@@ -29,8 +29,11 @@ const unavailable = (e: DashboardError) =>
 
 const badQuery = (e: { readonly message: string }) => Effect.succeed(json({ error: `bad query: ${e.message}` }, 400))
 
+// Digits only: Number() would also take " 1", "0x10" and "1e1".
+const Digits = Schema.String.pipe(Schema.pattern(/^\d{1,7}$/, { message: () => "must be a whole number written in digits" }))
+
 const int = (min: number, max: number, fallback: number) =>
-  Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(min, max)), { default: () => fallback })
+  Schema.optionalWith(Schema.compose(Digits, Schema.NumberFromString).pipe(Schema.int(), Schema.between(min, max)), { default: () => fallback })
 
 const UidList = Schema.String.pipe(
   Schema.pattern(/^(\d{1,5}(,\d{1,5}){0,15})?$/, { message: () => "uids: up to 16 comma-separated uids" })

@@ -10,7 +10,8 @@
  *
  * Every call needs an API key, `Authorization: Bearer <key>` or `x-api-key: <key>`. Checks run in this
  * order and nothing is stored unless all pass: key (401) → rate limit (429, with Retry-After) → body size
- * (413, before any parsing) → JSON and schema (400, naming the field) → miners (503 if none answered).
+ * (413, before any parsing) → JSON limits over the raw bytes (depth, sizes, numbers, UTF-8: 400 naming the
+ * field) → JSON and schema (400, naming the field) → miners (503 if none answered).
  */
 import {
   HttpApi,
@@ -25,10 +26,12 @@ import {
   HttpServerResponse,
   OpenApi
 } from "@effect/platform"
-import { Chunk, Context, Effect, Layer, Option, ParseResult, Redacted, Schema, Stream } from "effect"
+import { Context, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
+import { parseLimitedJson, refusalText, type JsonLimits } from "../../domain/json-limits.ts"
 import type { ApiKey } from "../../services/validator-store.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { finalResult, scoreNow } from "../../pipeline/validator/score-api.ts"
+import { readRequestBody } from "../bounded-body.ts"
 import { findKey, makeRateLimiter } from "./api-keys.ts"
 
 /** Largest request body read (1 MiB); a larger one is refused before parsing. */
@@ -38,6 +41,15 @@ export const MAX_COMPLETION_BYTES = 32 * 1024
 /** Fewest and most completions per request. */
 export const MIN_COMPLETIONS = 2
 export const MAX_COMPLETIONS = 32
+/** Largest prompt, in UTF-8 bytes (64 KiB). */
+export const MAX_PROMPT_BYTES = 64 * 1024
+
+/**
+ * What the body may contain, checked over its raw bytes before parsing (a score request nests 2 levels).
+ * The fields' own limits (completions, their sizes, the prompt) are the schema's, with exact messages;
+ * these only bound the work on a hostile body.
+ */
+export const SCORE_API_JSON_LIMITS: JsonLimits = { maxDepth: 8, maxItems: 64, maxStringBytes: 6 * MAX_PROMPT_BYTES, maxNumberChars: 32 }
 
 // ---------------------------------------------------------------------------------------------------
 // Errors: each names its HTTP status; the body is the error's JSON (`_tag`, `message`, …).
@@ -105,7 +117,11 @@ const CompletionText = Schema.String.pipe(
 
 /** `POST /api/v1/score` body. */
 export const ScoreRequestBody = Schema.Struct({
-  prompt: Schema.String.annotations({ description: "The prompt the completions answer." }),
+  prompt: Schema.String.pipe(
+    Schema.filter((s) => utf8Bytes(s) <= MAX_PROMPT_BYTES || `is ${utf8Bytes(s)} bytes of UTF-8; the limit is ${MAX_PROMPT_BYTES}`, {
+      jsonSchema: { maxLength: MAX_PROMPT_BYTES }
+    })
+  ).annotations({ description: `The prompt the completions answer, at most ${MAX_PROMPT_BYTES} bytes of UTF-8.` }),
   completions: Schema.Array(CompletionText).pipe(
     Schema.minItems(MIN_COMPLETIONS, { message: () => `needs at least ${MIN_COMPLETIONS} completions` }),
     Schema.maxItems(MAX_COMPLETIONS, { message: () => `takes at most ${MAX_COMPLETIONS} completions` })
@@ -244,21 +260,14 @@ export const OPENAPI_PATH = "/api/v1/openapi.json"
 // Handlers
 
 /** Reads at most `limit` bytes of body; larger ones fail with 413 whether or not a content-length was sent. */
-const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number) => {
-  const tooLarge = () => new PayloadTooLarge({ limit_bytes: limit, message: `the body is larger than ${limit} bytes` })
-  const unreadable = () => new BadRequest({ field: "body", message: "body: could not be read" })
-  const declared = request.headers["content-length"]
-  if (declared !== undefined && !(Number(declared) <= limit)) return Effect.fail(tooLarge())
-  return request.stream.pipe(
-    Stream.mapError(unreadable),
-    Stream.runFoldEffect({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) =>
-      acc.size + chunk.length > limit
-        ? Effect.fail(tooLarge())
-        : Effect.succeed({ size: acc.size + chunk.length, chunks: Chunk.append(acc.chunks, chunk) })
-    ),
-    Effect.map(({ chunks }) => Buffer.concat(Chunk.toReadonlyArray(chunks)).toString("utf8"))
+const readBody = (request: HttpServerRequest.HttpServerRequest, limit: number) =>
+  readRequestBody(request, limit).pipe(
+    Effect.mapError((e) =>
+      e._tag === "BodyTooLarge"
+        ? new PayloadTooLarge({ limit_bytes: limit, message: `the body is larger than ${limit} bytes` })
+        : new BadRequest({ field: "body", message: "body: could not be read" })
+    )
   )
-}
 
 /** `completions[3]`, `prompt`, or `body` for the whole. */
 const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
@@ -270,22 +279,19 @@ const truncate = (s: string, max = 200): string => (s.length <= max ? s : `${s.s
 // field is named rather than silently ignored.
 const decodeScoreRequest = Schema.decodeUnknown(ScoreRequestBody, { onExcessProperty: "error" })
 
-/** The body as a score request, or a 400 naming the first bad field. */
-const parseScoreRequest = (text: string) =>
-  Effect.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: () => new BadRequest({ field: "body", message: "body: not valid JSON" })
-  }).pipe(
-    Effect.flatMap((json) =>
-      decodeScoreRequest(json).pipe(
-        Effect.mapError((error) => {
-          const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-          const field = fieldName(issue?.path ?? [])
-          return new BadRequest({ field, message: `${field}: ${truncate(issue?.message ?? "invalid")}` })
-        })
-      )
+/** The body as a score request, or a 400 naming the first bad field (limits first, then JSON, then the schema). */
+const parseScoreRequest = (bytes: Uint8Array) =>
+  Effect.gen(function* () {
+    const json = parseLimitedJson(bytes, SCORE_API_JSON_LIMITS)
+    if (Either.isLeft(json)) return yield* new BadRequest({ field: json.left.field, message: truncate(refusalText(json.left)) })
+    return yield* decodeScoreRequest(json.right).pipe(
+      Effect.mapError((error) => {
+        const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+        const field = fieldName(issue?.path ?? [])
+        return new BadRequest({ field, message: `${field}: ${truncate(issue?.message ?? "invalid")}` })
+      })
     )
-  )
+  })
 
 const retryAfter = (seconds: number) =>
   HttpApp.appendPreResponseHandler((_request, response) => Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(seconds))))

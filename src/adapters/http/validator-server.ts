@@ -122,6 +122,32 @@ const metricsRoute = Effect.gen(function* () {
 
 const healthz = HttpServerResponse.json({ status: "ok" })
 
+/** The methods of the server's own paths, for a 405 that names them. */
+const OWN_METHODS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\/api\/v1\/score$/, "POST"],
+  [/^\/api\/v1\/score\/[^/]+$/, "GET"],
+  [/^\/api\/v1\/openapi\.json$/, "GET"],
+  [/^\/metrics$/, "GET"],
+  [/^\/healthz$/, "GET"]
+]
+
+/**
+ * A request nothing serves: 405 with `Allow` for one of our paths asked with another method, else 404;
+ * the scoring API's error shape under `/api/v1`, the dashboard's elsewhere. Never an empty body.
+ */
+const notFound = () =>
+  Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+    const path = request.url.split("?")[0] ?? ""
+    const api = path.startsWith("/api/v1")
+    const allowed = OWN_METHODS.find(([pattern]) => pattern.test(path))?.[1]
+    const shown = `${request.method} ${path.slice(0, 200)}`
+    const [status, message] = allowed === undefined ? [404, `no such path: ${shown}`] : [405, `method not allowed: ${shown} (allowed: ${allowed})`]
+    return HttpServerResponse.unsafeJson(api ? { _tag: status === 404 ? "NotFound" : "MethodNotAllowed", message } : { error: message }, {
+      status,
+      headers: allowed === undefined ? {} : { allow: allowed }
+    })
+  })
+
 /**
  * Serves the scoring API, `/metrics`, `/healthz` and `routers` until the scope closes (closing it stops
  * the server: in-flight requests are cut, nothing half-stored, since every store change is one transaction).
@@ -143,7 +169,8 @@ export const serveValidatorHttp = <E = never, R = never>(
       HttpRouter.get("/metrics", metricsRoute),
       HttpRouter.get("/healthz", healthz)
     )
-    const app = HttpRouter.concatAll(own, ...routers)
+    // An unknown path (or a path parameter longer than the router matches) is a 404 that says so, not an empty body.
+    const app = HttpRouter.concatAll(own, ...routers).pipe(Effect.catchTag("RouteNotFound", notFound))
 
     const idleTimeout = config.idleTimeoutSeconds ?? idleTimeoutFor((yield* ValidatorSettings).queryTimeoutSeconds)
     const server = yield* BunHttpServer.make({ hostname: config.ip, port: config.port, idleTimeout }).pipe(

@@ -7,8 +7,10 @@
  * reason) and nothing of it is stored. Refused requests change nothing.
  */
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Chunk, Data, Effect, Either, Option, ParseResult, Schema, type Scope, Stream } from "effect"
-import { CallbackBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyCallback } from "../../domain/callback-auth.ts"
+import { Data, Effect, Either, Option, ParseResult, Schema, type Scope } from "effect"
+import { readRequestBody } from "../../adapters/bounded-body.ts"
+import { CALLBACK_JSON_LIMITS, CallbackBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyCallback } from "../../domain/callback-auth.ts"
+import { parseLimitedJson, refusalText } from "../../domain/json-limits.ts"
 import { assignmentScores } from "../../domain/mturk.ts"
 import { MinerStore } from "../../services/miner-store.ts"
 import { nowSeconds } from "../clock.ts"
@@ -23,20 +25,14 @@ class CallbackRefused extends Data.TaggedError("CallbackRefused")<{ readonly sta
 const refuse = (status: number, reason: string) => Effect.fail(new CallbackRefused({ status, reason }))
 
 /** Reads the raw body, refusing more than `limit` bytes whatever the content-length says. */
-const readRawBody = (request: HttpServerRequest.HttpServerRequest, limit: number) => {
-  const tooLarge = () => new CallbackRefused({ status: 413, reason: `body larger than ${limit} bytes` })
-  const declared = request.headers["content-length"]
-  if (declared !== undefined && !(Number(declared) <= limit)) return Effect.fail(tooLarge())
-  return request.stream.pipe(
-    Stream.mapError(() => new CallbackRefused({ status: 400, reason: "could not read the body" })),
-    Stream.runFoldEffect({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) =>
-      acc.size + chunk.length > limit
-        ? Effect.fail(tooLarge())
-        : Effect.succeed({ size: acc.size + chunk.length, chunks: Chunk.append(acc.chunks, chunk) })
-    ),
-    Effect.map(({ chunks }) => new Uint8Array(Buffer.concat(Chunk.toReadonlyArray(chunks))))
+const readRawBody = (request: HttpServerRequest.HttpServerRequest, limit: number) =>
+  readRequestBody(request, limit).pipe(
+    Effect.mapError((e) =>
+      e._tag === "BodyTooLarge"
+        ? new CallbackRefused({ status: 413, reason: `body larger than ${limit} bytes` })
+        : new CallbackRefused({ status: 400, reason: "could not read the body" })
+    )
   )
-}
 
 const fieldError = (error: ParseResult.ParseError): string => {
   const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
@@ -73,13 +69,9 @@ export const handleCallback = Effect.gen(function* () {
     })
     if (Either.isLeft(auth)) return yield* refuse(401, `${auth.left.reason}: ${auth.left.message}`)
 
-    let json: unknown
-    try {
-      json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw))
-    } catch {
-      return yield* refuse(400, "body is not UTF-8 JSON")
-    }
-    const decoded = decodeBody(json)
+    const json = parseLimitedJson(raw, CALLBACK_JSON_LIMITS)
+    if (Either.isLeft(json)) return yield* refuse(400, refusalText(json.left))
+    const decoded = decodeBody(json.right)
     if (Either.isLeft(decoded)) return yield* refuse(400, fieldError(decoded.left))
     const body = decoded.right
 
