@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit, Option, Redacted, Scope } from "effect"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { forward } from "../../lambda/handler.ts"
@@ -69,11 +69,17 @@ afterAll(async () => {
   else console.log(`kept ${workDir}`)
 })
 
+/** The wallets' mnemonics: secrets that must never show in any output. */
+const mnemonics: string[] = []
+/** Set for every program though none uses it: a token in the environment must not leak either. */
+const OPENAI_KEY = "sk-e2e-openai-token-0123456789abcdef"
+
 const createWallet = (root: string, name: string) =>
   Effect.gen(function* () {
     const config = { path: root, name, hotkey: "default" }
     const cold = yield* newColdkey(config, 12, { usePassword: false })
     const hot = yield* newHotkey(config, 12, { usePassword: false })
+    for (const key of [cold, hot]) if (key.mnemonic !== undefined) mnemonics.push(Redacted.value(key.mnemonic))
     return { name, coldkey: cold.keypair, hotkey: hot.keypair.ss58Address }
   })
 
@@ -138,7 +144,7 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
 
     const logs = join(workDir, "logs")
     mkdirSync(logs, { recursive: true })
-    const env = { LOG_LEVEL: "info" }
+    const env = { LOG_LEVEL: "info", OPENAI_API_KEY: OPENAI_KEY, TOGETHER_API_KEY: OPENAI_KEY }
     processes = await run(
       Effect.all([
         spawnNeuron(
@@ -306,4 +312,32 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
     expect(hit.delivery.status).toBe("delivered")
     expect(hit.assignments).toHaveLength(2)
   }, 240_000)
+
+  test("no secret in any log line, in /metrics or in the dashboard's output", async () => {
+    const secrets = [
+      MINER_SECRET,
+      CALLBACK_SECRET,
+      HF_TOKEN,
+      OPENAI_KEY,
+      "lambda-role-secret",
+      apiKey,
+      ...sts.issued.flatMap((c) => [c.secretAccessKey, c.sessionToken]),
+      ...mnemonics
+    ]
+    expect(apiKey.length).toBeGreaterThan(20)
+    expect(sts.issued.length).toBeGreaterThan(0)
+    expect(mnemonics.length).toBe(6)
+    const outputs: Array<[string, string]> = readdirSync(join(workDir, "logs")).map((f) => [f, readFileSync(join(workDir, "logs", f), "utf8")])
+    const api = new URL(validatorApi)
+    for (const path of ["/metrics", "/", "/dashboard/api/overview", "/dashboard/api/metagraph", "/dashboard/api/history", "/dashboard/api/requests", "/api/v1/openapi.json"])
+      outputs.push([path, await (await fetch(new URL(path, api))).text()])
+    const page = JSON.parse(outputs.find(([p]) => p === "/dashboard/api/requests")![1]) as { rows: Array<{ requestId: string }> }
+    expect(page.rows.length).toBeGreaterThan(0)
+    for (const r of page.rows)
+      outputs.push([`requests/${r.requestId}`, await (await fetch(new URL(`/dashboard/api/requests/${r.requestId}`, api))).text()])
+    expect(outputs.find(([p]) => p === "/metrics")![1]).toContain("# TYPE")
+    expect(outputs.find(([p]) => p.startsWith("validator"))![1]).toContain("human feedback merged")
+    for (const [where, text] of outputs)
+      for (const secret of secrets) expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false })
+  })
 })

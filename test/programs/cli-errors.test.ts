@@ -48,7 +48,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "wallet: bad choice", program: "wallet", args: ["new_hotkey", ...wallet("n"), "--n_words", "13"], expect: /--n_words "13": give one of 12, 15, 18, 21, 24/ },
   { name: "wallet: a flag given twice", program: "wallet", args: ["list", "--wallet.path", wallets, "--wallet.path", wallets], expect: /--wallet.path is given more than once/ },
   { name: "wallet: missing wallet", program: "wallet", args: ["sign", ...wallet("nobody"), "--message", "hi"], expect: /no coldkey at .*nobody.*regen_coldkey/ },
-  { name: "wallet: wrong password", program: "wallet", args: ["sign", ...wallet("w"), "--message", "hi"], env: { BT_COLD_PW_W: "wrong password" }, expect: /password/i },
+  { name: "wallet: wrong password", program: "wallet", args: ["sign", ...wallet("w"), "--message", "hi"], env: { BT_COLD_PW_W: "wrong-pw-Zq81x" }, expect: /password/i },
   { name: "wallet: no password given", program: "wallet", args: ["sign", ...wallet("w"), "--message", "hi"], expect: /BT_COLD_PW_W/ },
   { name: "wallet: truncated hotkey file", program: "wallet", args: ["sign", ...wallet("w", "trunc"), "--use-hotkey", "--message", "hi"], expect: /trunc/ },
   { name: "wallet: corrupt hotkey file", program: "wallet", args: ["sign", ...wallet("w", "corrupt"), "--use-hotkey", "--message", "hi"], expect: /corrupt/ },
@@ -91,6 +91,11 @@ const rows: ReadonlyArray<Row> = [
   { name: "localnet: port in use", program: "localnet", args: ["--port", String(busy.port), "--no_subnet"], expect: new RegExp(`port ${busy.port} is in use: pass another --port`) }
 ]
 
+/** Everything every run printed, for the secrets check at the end. */
+const printed: string[] = []
+/** Secrets given to the runs (passwords, seeds, tokens): none may be printed. */
+const secrets = [PASSWORD, "wrong-pw-Zq81x", "21".repeat(32), "22".repeat(32), "11".repeat(32), llm.TOGETHER_API_KEY, "cli-errors-hf-token"]
+
 /** The dead-endpoint runs take the chain client's 30 s time limit: started at once, checked in their tests. */
 const slow: Record<string, Promise<ProgramRun>> = {}
 let before = ""
@@ -124,7 +129,8 @@ afterAll(() => {
 describe("every program's errors: one line, non-zero exit, no stack trace, nothing changed on disk", () => {
   for (const row of rows)
     test(row.name, async () => {
-      const run = await runProgram(row.program, row.args, row.env === undefined ? {} : { env: row.env })
+      const run = await runProgram(row.program, row.args, { env: { HF_TOKEN: "cli-errors-hf-token", ...row.env } })
+      printed.push(run.stdout, run.stderr)
       expect(oneLineFailure(run, row.program, row.expect)).toBeUndefined()
       expect(treeDigest(root)).toBe(before)
     })
@@ -132,7 +138,13 @@ describe("every program's errors: one line, non-zero exit, no stack trace, nothi
   for (const program of ["miner", "validator"] as const)
     test(`${program}: an unreachable chain endpoint`, async () => {
       const run = await slow[program]!
+      printed.push(run.stdout, run.stderr)
       expect(oneLineFailure(run, program, /ws:\/\/127\.0\.0\.1:1/)).toBeUndefined()
       expect(treeDigest(root)).toBe(before)
     }, 60_000)
+
+  test("no password, seed or token given to any run above was printed", () => {
+    expect(printed.length).toBe(2 * (rows.length + 2))
+    for (const secret of secrets) expect(printed.filter((text) => text.includes(secret))).toEqual([])
+  })
 })
