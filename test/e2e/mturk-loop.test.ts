@@ -30,6 +30,7 @@ import { CALLBACK_PATH } from "../../src/pipeline/miner/human-feedback-callback.
 import { MinerStore } from "../../src/services/miner-store.ts"
 import { ValidatorStore } from "../../src/services/validator-store.ts"
 import { useLocalnet } from "../support/localnet-suite.ts"
+import { oneLineFailure, runProgram } from "../support/run-program.ts"
 import { startHfInferenceStub, toyLogit } from "../support/stubs/hf-inference.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { startStsStub } from "../support/stubs/sts.ts"
@@ -312,6 +313,22 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
     expect(hit.delivery.status).toBe("delivered")
     expect(hit.assignments).toHaveLength(2)
   }, 240_000)
+
+  test("a second validator on the same --api.port: one line naming the port, non-zero exit, no stack trace", async () => {
+    const port = new URL(validatorApi).port
+    const run = await runProgram("validator", [
+      ...identity("validator"),
+      "--store.path", ":memory:",
+      "--subtensor.chain_endpoint", ln.net.endpoint,
+      "--axon.ip", ips.validator,
+      "--axon.port", "0",
+      "--api.ip", ips.validator,
+      "--api.port", port,
+      "--data.seed", join(workDir, "seed.jsonl"),
+      "--evaluation.datasets", join(workDir, "seed.jsonl")
+    ])
+    expect(oneLineFailure(run, "validator", new RegExp(port))).toBeUndefined()
+  })
 
   test("no secret in any log line, in /metrics or in the dashboard's output", async () => {
     const secrets = [

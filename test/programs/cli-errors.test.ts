@@ -75,7 +75,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "miner: bad port", program: "miner", args: ["--scoring_method", "llm_api", "--axon.port", "99999"], expect: /--axon.port must be a port/ },
   { name: "miner: bad network", program: "miner", args: ["--scoring_method", "llm_api", "--subtensor.network", "nowhere"], expect: /unknown --subtensor.network "nowhere"/ },
   { name: "miner: missing wallet", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("nobody"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:"], env: llm, expect: /nobody/ },
-  { name: "miner: corrupt store", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", corruptStore], env: llm, expect: /corrupt\.sqlite/ },
+  { name: "miner: corrupt store", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", corruptStore, "--neuron.data_dir", join(root, "mdata")], env: llm, expect: /corrupt\.sqlite/ },
   { name: "miner: unwritable data dir", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--neuron.data_dir", unwritable], env: llm, expect: /a-regular-file/ },
   { name: "miner: missing secret", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:"], expect: /TOGETHER_API_KEY/ },
   // validator
@@ -83,7 +83,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "validator: a flag given twice", program: "validator", args: ["--neuron.timeout", "5", "--neuron.timeout", "6"], expect: /--neuron.timeout is given more than once/ },
   { name: "validator: bad network", program: "validator", args: ["--subtensor.network", "nowhere"], expect: /unknown --subtensor.network "nowhere"/ },
   { name: "validator: missing wallet", program: "validator", args: [...wallet("nobody"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:", ...validatorData], expect: /nobody/ },
-  { name: "validator: corrupt store", program: "validator", args: [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", corruptStore, ...validatorData], expect: /corrupt\.sqlite/ },
+  { name: "validator: corrupt store", program: "validator", args: [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", corruptStore, "--neuron.data_dir", join(root, "vdata"), ...validatorData], expect: /corrupt\.sqlite/ },
   { name: "validator: unwritable data dir", program: "validator", args: [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--neuron.data_dir", unwritable, ...validatorData], expect: /a-regular-file/ },
   // localnet
   { name: "localnet: bad --spec", program: "localnet", args: ["--spec", "999"], expect: /--spec "999": give one of 185, 218/ },

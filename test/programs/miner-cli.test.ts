@@ -21,6 +21,7 @@ import { freePort } from "../../src/demo/processes.ts"
 import { signCallback } from "../../src/domain/callback-auth.ts"
 import { CALLBACK_PATH } from "../../src/pipeline/miner/human-feedback-callback.ts"
 import { Dendrite } from "../../src/services/dendrite.ts"
+import { oneLineFailure, runProgram } from "../support/run-program.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { removeTempDirs, writeModelDir } from "../support/reward-model-dir.ts"
@@ -286,6 +287,34 @@ describe("miner program", () => {
       await mturk.stop()
     }
     expect(await fetch(`http://127.0.0.2:${apiPort}${CALLBACK_PATH}`, { method: "POST" }).then(() => "open", () => "closed")).toBe("closed")
+  })
+
+  test("a port in use (axon, or the aws_mturk callback API): one line naming the port, non-zero exit, no stack trace", async () => {
+    const busy = Bun.listen({ hostname: "127.0.0.2", port: 0, socket: { data() {} } })
+    try {
+      const common = ["--subtensor.chain_endpoint", net.endpoint, "--netuid", String(netuid), "--wallet.name", "m", "--axon.ip", "127.0.0.2"]
+      const axon = await runProgram("miner", [...common, "--wallet.hotkey", "h", "--scoring_method", "llm_api", "--axon.port", String(busy.port)], {
+        env: { BT_WALLET_PATH: join(root, "wallets"), TOGETHER_API_KEY: "not-used", DOJO_DATA_DIR: join(root, "busy-data") }
+      })
+      expect(oneLineFailure(axon, "miner", new RegExp(`${busy.port}`))).toBeUndefined()
+      const api = await runProgram(
+        "miner",
+        [...common, "--wallet.hotkey", "mturk", "--scoring_method", "aws_mturk", "--aws_mturk_environment", "sandbox", "--axon.port", "0", "--api.ip", "127.0.0.2", "--api.port", String(busy.port)],
+        {
+          env: {
+            BT_WALLET_PATH: join(root, "wallets"),
+            DOJO_DATA_DIR: join(root, "busy-data"),
+            AWS_ACCESS_KEY_ID: "AKIDCLI",
+            AWS_SECRET_ACCESS_KEY: "cli-secret",
+            AWS_SNS_ARN_ID: "arn:aws:sns:us-east-1:123456789012:dojo",
+            DOJO_CALLBACK_SECRET: "cli-callback-secret"
+          }
+        }
+      )
+      expect(oneLineFailure(api, "miner", new RegExp(`${busy.port}`))).toBeUndefined()
+    } finally {
+      busy.stop(true)
+    }
   })
 
   test("a dead chain endpoint: a time-out naming the endpoint, non-zero exit", async () => {
