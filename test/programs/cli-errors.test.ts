@@ -6,10 +6,10 @@
  * nothing changed on disk (every file byte-identical, nothing created).
  *
  * Tests run as root, where chmod does not make a folder unwritable: "unwritable" paths lie under a
- * regular file instead.
+ * regular file instead, and the read-only store is immutable (chattr +i).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { syntheticPairsJsonl } from "../../src/demo/models.ts"
@@ -24,6 +24,10 @@ const unwritable = join(blocker, "sub")
 const corruptStore = join(root, "corrupt.sqlite")
 const seed = join(root, "seed.jsonl")
 const missingStore = join(root, "no-such.sqlite")
+/** A real store, made immutable (chattr +i: read-only even for root), in a folder made immutable too. */
+const readOnlyDir = join(root, "read-only")
+const readOnlyStore = join(readOnlyDir, "store.sqlite")
+const chattr = (flag: "+i" | "-i") => Bun.spawnSync(["chattr", flag, readOnlyStore, readOnlyDir]).exitCode
 const PASSWORD = "correct horse battery"
 const DEAD = "ws://127.0.0.1:1"
 
@@ -58,6 +62,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "api-keys: list on a store that does not exist", program: "api-keys", args: ["list", "--store.path", missingStore], expect: /no store at .*no-such\.sqlite/ },
   { name: "api-keys: bad number", program: "api-keys", args: ["create", "--name", "x", "--rate_limit", "abc", "--store.path", missingStore], expect: /--rate_limit "abc": give a whole number/ },
   { name: "api-keys: corrupt store", program: "api-keys", args: ["create", "--name", "x", "--store.path", corruptStore], expect: /corrupt\.sqlite/ },
+  { name: "api-keys: read-only store", program: "api-keys", args: ["create", "--name", "x", "--store.path", readOnlyStore], expect: /store\.sqlite: it must be an SQLite database this user can read and write/ },
   { name: "api-keys: unwritable store folder", program: "api-keys", args: ["create", "--name", "x", "--store.path", join(unwritable, "s.sqlite")], expect: /a-regular-file/ },
   { name: "api-keys: both store flags", program: "api-keys", args: ["list", "--store.path", missingStore, "--store.url", "sqlite:x"], expect: /either --store.url or --store.path/ },
   // export-dataset
@@ -76,6 +81,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "miner: bad network", program: "miner", args: ["--scoring_method", "llm_api", "--subtensor.network", "nowhere"], expect: /unknown --subtensor.network "nowhere"/ },
   { name: "miner: missing wallet", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("nobody"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:"], env: llm, expect: /nobody/ },
   { name: "miner: corrupt store", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", corruptStore, "--neuron.data_dir", join(root, "mdata")], env: llm, expect: /corrupt\.sqlite/ },
+  { name: "miner: read-only store", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", readOnlyStore], env: llm, expect: /store\.sqlite: it must be an SQLite database this user can read and write/ },
   { name: "miner: unwritable data dir", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--neuron.data_dir", unwritable], env: llm, expect: /a-regular-file/ },
   { name: "miner: missing secret", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:"], expect: /TOGETHER_API_KEY/ },
   // validator
@@ -84,6 +90,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "validator: bad network", program: "validator", args: ["--subtensor.network", "nowhere"], expect: /unknown --subtensor.network "nowhere"/ },
   { name: "validator: missing wallet", program: "validator", args: [...wallet("nobody"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:", ...validatorData], expect: /nobody/ },
   { name: "validator: corrupt store", program: "validator", args: [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", corruptStore, "--neuron.data_dir", join(root, "vdata"), ...validatorData], expect: /corrupt\.sqlite/ },
+  { name: "validator: read-only store", program: "validator", args: [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", readOnlyStore, ...validatorData], expect: /store\.sqlite: it must be an SQLite database this user can read and write/ },
   { name: "validator: unwritable data dir", program: "validator", args: [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--neuron.data_dir", unwritable, ...validatorData], expect: /a-regular-file/ },
   // localnet
   { name: "localnet: bad --spec", program: "localnet", args: ["--spec", "999"], expect: /--spec "999": give one of 185, 218/ },
@@ -112,6 +119,11 @@ beforeAll(async () => {
     runProgram("wallet", ["regen_hotkey", ...wallet("w", "corrupt"), "--seed", `0x${"24".repeat(32)}`])
   ])
   for (const m of made) expect(m.code).toBe(0)
+  mkdirSync(readOnlyDir)
+  expect((await runProgram("api-keys", ["create", "--name", "ro", "--store.path", readOnlyStore])).code).toBe(0)
+  for (const f of readdirSync(readOnlyDir)) if (f !== "store.sqlite") rmSync(join(readOnlyDir, f))
+  // Root ignores file modes; the immutable attribute it does not.
+  expect(chattr("+i")).toBe(0)
   const hotkeys = join(wallets, "w", "hotkeys")
   const full = readFileSync(join(hotkeys, "trunc"))
   writeFileSync(join(hotkeys, "trunc"), full.subarray(0, Math.floor(full.length / 2)))
@@ -123,6 +135,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   busy.stop(true)
+  chattr("-i")
   rmSync(root, { recursive: true, force: true })
 })
 

@@ -45,7 +45,10 @@ const sqlite = (filename: string): Layer.Layer<SqlClient.SqlClient, StoreError> 
         })
       }
       const cannotOpen = (cause: unknown) =>
-        new SqlError({ cause, message: `Cannot open the SQLite store ${filename} (restore it from a backup, or pass another --store.path)` })
+        new SqlError({
+          cause,
+          message: `Cannot open the SQLite store ${filename}: it must be an SQLite database this user can read and write (restore it from a backup, or pass another --store.path)`
+        })
       // bun:sqlite throws from its constructor (bad path, no permission): a failure, not a defect.
       const client = yield* SqliteClient.make({ filename }).pipe(Effect.catchAllDefect((cause) => Effect.fail(cannotOpen(cause))))
       // One connection per process; these settings hold for its lifetime. `synchronous = FULL` makes each
