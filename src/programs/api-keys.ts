@@ -9,23 +9,15 @@
  * - `list`: every key with id, name, limit, creation and revocation time (never the key or its hash).
  * - `revoke --id ID`: the key stops working at once (the validator looks keys up on every request).
  */
-import { Command, Options, ValidationError } from "@effect/cli"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Command, Options } from "@effect/cli"
 import { Console, Data, Effect, Logger, Option, Redacted } from "effect"
-import { existsSync } from "node:fs"
 import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/api-keys.ts"
 import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
 import { ValidatorStore, type ApiKey } from "../services/validator-store.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
-import { resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { runCli } from "./options/run-cli.ts"
+import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
 import { walletOptions } from "./options/wallet.ts"
-
-/** `list`/`revoke` on an SQLite store that does not exist (yet): nothing to show, and nothing is created. */
-class StoreMissing extends Data.TaggedError("StoreMissing")<{ readonly filename: string }> {
-  override get message() {
-    return `no store at ${this.filename}: the validator creates it on its first run; check --netuid, --wallet.name, --wallet.hotkey and --neuron.data_dir, or pass --store.path/--store.url`
-  }
-}
 
 /** No active key with that id. */
 class NoSuchKey extends Data.TaggedError("NoSuchKey")<{ readonly id: string }> {
@@ -43,7 +35,7 @@ type Location = {
 }
 
 /**
- * Runs `effect` against the validator's store; prints a failure's message (never a secret) and exits 1.
+ * Runs `effect` against the validator's store; a failure's message (never a secret) is the error line.
  * Only `create` may create the store (keys can be made before the validator's first run).
  */
 const withStore = <A, E extends { readonly message: string }>(
@@ -52,14 +44,11 @@ const withStore = <A, E extends { readonly message: string }>(
   options: { readonly mayCreate: boolean }
 ) =>
   Effect.gen(function* () {
-    const config = yield* resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator"))
-    if (config._tag === "sqlite" && !options.mayCreate && config.filename !== ":memory:" && !existsSync(config.filename))
-      return yield* new StoreMissing({ filename: config.filename })
+    const resolved = yield* resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator"))
+    // `list`/`revoke` on a store that does not exist: nothing to show, and nothing is created.
+    const config = options.mayCreate ? resolved : yield* requireExistingStore(resolved)
     return yield* Effect.provide(effect, ValidatorStoreLive(config))
-  }).pipe(
-    Effect.asVoid,
-    Effect.catchAll((e) => Console.error(`error: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
-  )
+  }).pipe(Effect.asVoid)
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString()
 
@@ -127,15 +116,9 @@ const apiKeys = Command.make("api-keys").pipe(
   Command.withSubcommands([createCmd, listCmd, revokeCmd])
 )
 
-const cli = Command.run(apiKeys, { name: "Dojo API keys", version: "0.1.0" })
-
-if (import.meta.main) {
-  cli(process.argv).pipe(
-    // @effect/cli has already printed what was wrong with the command line; just exit non-zero.
-    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
+if (import.meta.main)
+  runCli(
+    "api-keys",
     // Logs go to stderr, so stdout holds only the command's output (and `create`'s last line is the key).
-    Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
-    Effect.provide(BunContext.layer),
-    BunRuntime.runMain({ disablePrettyLogger: true })
+    apiKeys.pipe(Command.transformHandler(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)))))
   )
-}

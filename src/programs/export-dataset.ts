@@ -5,8 +5,7 @@
  * `data/train.parquet`, `pairs.jsonl` (the reward-model command's format) and the card `README.md`,
  * then, with `--hf.repo` and `HF_TOKEN`, uploads them to a Hugging Face dataset repo.
  */
-import { Command, Options, ValidationError } from "@effect/cli"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Command, Options } from "@effect/cli"
 import { Config, Console, Data, Effect, Either, Layer, Option } from "effect"
 import { DatasetSinkFs } from "../adapters/dataset-writers.ts"
 import { uploadDatasetToHub } from "../adapters/hf-hub-upload.ts"
@@ -16,7 +15,8 @@ import { nowSeconds } from "../pipeline/clock.ts"
 import { exportDataset } from "../pipeline/dataset-export.ts"
 import type { RequestKind } from "../services/validator-store.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
-import { resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { runCli } from "./options/run-cli.ts"
+import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
 import { walletOptions } from "./options/wallet.ts"
 
 class ExportUsageError extends Data.TaggedError("ExportUsageError")<{ readonly message: string }> {}
@@ -77,7 +77,11 @@ const command = Command.make("export-dataset", options, (o) =>
       return yield* usage(`--hf.repo ${JSON.stringify(o.hfRepo.value)}: give org/name`)
     const token = yield* Config.option(Config.redacted("HF_TOKEN"))
     if (Option.isSome(o.hfRepo) && Option.isNone(token)) return yield* usage("--hf.repo needs a write token in HF_TOKEN")
-    const store = yield* resolveStoreConfig(o.store, dataDirOf(o.neuron, o.wallet, "validator")).pipe(Effect.mapError((e) => usage(e.message)))
+    const store = yield* resolveStoreConfig(o.store, dataDirOf(o.neuron, o.wallet, "validator")).pipe(
+      Effect.mapError((e) => usage(e.message)),
+      // Exporting reads the store: a missing one is a wrong path, not an empty dataset (nothing is created).
+      Effect.flatMap(requireExistingStore)
+    )
 
     const summary = yield* exportDataset({
       since,
@@ -107,17 +111,4 @@ const command = Command.make("export-dataset", options, (o) =>
   })
 )
 
-const cli = Command.run(command, { name: "export-dataset", version: "0.1.0" })
-
-cli(process.argv).pipe(
-  Effect.catchTags({
-    ExportUsageError: (e) => Console.error(`export-dataset: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 2)))),
-    HfUploadError: (e) => Console.error(`export-dataset: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))),
-    StoreError: (e) => Console.error(`export-dataset: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))),
-    DatasetSinkError: (e) => Console.error(`export-dataset: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1))))
-  }),
-  // @effect/cli has already printed what was wrong with the flags.
-  Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
-  Effect.provide(BunContext.layer),
-  BunRuntime.runMain
-)
+if (import.meta.main) runCli("export-dataset", command)

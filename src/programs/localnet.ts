@@ -9,10 +9,10 @@
  *   --block_time S        also build a block every S seconds (0 = only per transaction and on demand)
  *   --no_subnet           start the bare chain
  */
-import { Command, Options, ValidationError } from "@effect/cli"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Command, Options } from "@effect/cli"
 import { Console, Duration, Effect } from "effect"
 import { devWallet, startLocalnet, type DevWallet } from "../adapters/localnet.ts"
+import { runCli, UsageError } from "./options/run-cli.ts"
 
 const TAO = 1_000_000_000n
 
@@ -36,6 +36,12 @@ const row = (cells: ReadonlyArray<string>) => cells.map((c, i) => (i < cells.len
 const command = Command.make("localnet", options, (flags) =>
   Effect.gen(function* () {
     const started = performance.now()
+    // Chopsticks builds its first block before it binds the port: find a taken port first, before its logs.
+    if (flags.port !== 0)
+      yield* Effect.try({
+        try: () => Bun.listen({ hostname: "127.0.0.1", port: flags.port, socket: { data() {} } }).stop(true),
+        catch: () => new UsageError({ message: `port ${flags.port} is in use: pass another --port (0 = any free port)` })
+      })
     const net = yield* startLocalnet({
       spec: flags.spec,
       port: flags.port,
@@ -68,17 +74,8 @@ const command = Command.make("localnet", options, (flags) =>
     return yield* Effect.never
   }).pipe(
     Effect.scoped,
-    Effect.onInterrupt(() => Console.log("localnet: stopped")),
-    Effect.catchAll((e) => Console.error(`localnet: error: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
+    Effect.onInterrupt(() => Console.log("localnet: stopped"))
   )
 ).pipe(Command.withDescription("A local subtensor chain (real runtime under chopsticks) with a ready subnet."))
 
-const cli = Command.run(command, { name: "dojo localnet", version: "0.1.0" })
-
-if (import.meta.main) {
-  cli(process.argv).pipe(
-    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
-    Effect.provide(BunContext.layer),
-    (effect) => BunRuntime.runMain(effect, { disableErrorReporting: true, disablePrettyLogger: true })
-  )
-}
+if (import.meta.main) runCli("localnet", command)

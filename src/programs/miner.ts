@@ -4,10 +4,9 @@
  * flags, builds the layers and runs until SIGINT/SIGTERM, when every scope closes (axon, callback API,
  * chain connection, store). A startup failure prints one clear line and exits non-zero.
  */
-import { Command, ValidationError } from "@effect/cli"
-import { BunContext, BunHttpServer, BunRuntime } from "@effect/platform-bun"
-import { Cause, Config, ConfigError, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
-import { mkdirSync } from "node:fs"
+import { Command } from "@effect/cli"
+import { BunContext, BunHttpServer } from "@effect/platform-bun"
+import { Config, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as AxonLive from "../adapters/axon.ts"
 import * as DendriteLive from "../adapters/dendrite.ts"
 import * as MTurkClient from "../adapters/mturk-client.ts"
@@ -27,12 +26,10 @@ import { axonConfig, axonOptions } from "./options/axon.ts"
 import { type LoggingOptions, loggingOptions } from "./options/logging.ts"
 import { DEFAULT_HF_MODEL, type MinerFlags, minerOptions } from "./options/miner.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { runCli, UsageError } from "./options/run-cli.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
 import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
 import { walletLayer, walletOptions } from "./options/wallet.ts"
-
-/** A command line that cannot run (a combination the flag parser cannot see). */
-class UsageError extends Error {}
 
 /** The Scorer the flags select; secrets come from the environment inside each adapter's layer. */
 const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
@@ -80,31 +77,6 @@ const minerLogging = (o: LoggingOptions): Layer.Layer<never> =>
     Logger.minimumLogLevel(o.trace ? LogLevel.Trace : o.debug ? LogLevel.Debug : LogLevel.Info)
   )
 
-/** A missing or invalid environment setting, by name (Config hides the values of secret ones). */
-const describeConfig = (e: ConfigError.ConfigError): string => {
-  switch (e._op) {
-    case "MissingData":
-      return `environment variable ${e.path.join("_")} is not set`
-    case "InvalidData":
-      return `environment variable ${e.path.join("_")} is invalid`
-    case "And":
-      return `${describeConfig(e.left)}; ${describeConfig(e.right)}`
-    case "Or":
-      return `${describeConfig(e.left)} (or: ${describeConfig(e.right)})`
-    default:
-      return String(e)
-  }
-}
-
-/** One line for an operator: the error's own message (all typed errors here say what to do). */
-const describe = (cause: Cause.Cause<unknown>): string => {
-  const failure = Cause.failureOption(cause)
-  if (Option.isNone(failure)) return Cause.pretty(cause)
-  const e = failure.value
-  if (ConfigError.isConfigError(e)) return describeConfig(e)
-  return typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
-}
-
 const command = Command.make(
   "miner",
   {
@@ -120,13 +92,12 @@ const command = Command.make(
     Effect.gen(function* () {
       const m = flags.miner
       const chain = resolveEndpoint(flags.subtensor)
-      if ("error" in chain) return yield* Effect.fail(new UsageError(chain.error))
+      if ("error" in chain) return yield* new UsageError({ message: chain.error })
       const mturk = m.scoringMethod === "aws_mturk"
       if (mturk && Option.isNone(m.mturkEnvironment))
-        return yield* Effect.fail(new UsageError("--scoring_method aws_mturk needs --aws_mturk_environment sandbox|production"))
+        return yield* new UsageError({ message: "--scoring_method aws_mturk needs --aws_mturk_environment sandbox|production" })
       const dataDir = dataDirOf(flags.neuron, flags.wallet, "miner")
       const store = yield* resolveStoreConfig(flags.store, dataDir)
-      if (store._tag === "sqlite") mkdirSync(dataDir, { recursive: true })
       const callbackSecret = yield* Config.option(Config.redacted("DOJO_CALLBACK_SECRET"))
       const environment = Option.getOrElse(m.mturkEnvironment, () => "sandbox" as const)
 
@@ -178,19 +149,7 @@ const command = Command.make(
         Effect.annotateLogs({ endpoint: chain.endpoint, netuid: flags.neuron.netuid, scoring_method: m.scoringMethod, store: store._tag, data_dir: dataDir })
       )
       return yield* run.pipe(Effect.provide(services))
-    }).pipe(
-      Effect.provide(minerLogging(flags.logging)),
-      Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(`miner: error: ${describe(cause)}`)))
-    )
+    }).pipe(Effect.provide(minerLogging(flags.logging)))
 ).pipe(Command.withDescription("A Dojo miner: scores validators' RankingRequests with a reward model, an LLM, or MTurk workers."))
 
-const cli = Command.run(command, { name: "dojo miner", version: "0.1.0" })
-
-if (import.meta.main) {
-  cli(process.argv).pipe(
-    // @effect/cli has already printed what was wrong with the command line.
-    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
-    Effect.provide(BunContext.layer),
-    (effect) => BunRuntime.runMain(effect, { disableErrorReporting: true, disablePrettyLogger: true })
-  )
-}
+if (import.meta.main) runCli("miner", command)

@@ -3,14 +3,14 @@
  * trains a small reward model on preference pairs, writes an ONNX model directory the `hf_model` scorer
  * loads, and prints held-out accuracy as its last line, e.g. `held-out accuracy: 0.870 (174/200)`.
  */
-import { Command, Options, ValidationError } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
 import { Clock, Console, Data, Effect, Either, Option } from "effect"
 import { exportRewardModel, trainingFacts } from "../adapters/reward-model-export.ts"
 import { parsePreferenceJsonl, type PreferencePair } from "../domain/preference-pair.ts"
 import { defaultTrainingConfig, type TrainedRewardModel, type TrainingConfig, trainingRun } from "../domain/reward-model-training.ts"
 import { generateSyntheticPreferences } from "../domain/synthetic-preferences.ts"
+import { runCli } from "./options/run-cli.ts"
 
 class TrainUsageError extends Data.TaggedError("TrainUsageError")<{ readonly message: string }> {}
 
@@ -98,12 +98,4 @@ const command = Command.make("train-reward-model", options, (o) =>
   })
 )
 
-const cli = Command.run(command, { name: "train-reward-model", version: "0.1.0" })
-
-cli(process.argv).pipe(
-  Effect.catchTag("TrainUsageError", (e) => Console.error(`train-reward-model: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 2))))),
-  // @effect/cli has already printed what was wrong with the flags.
-  Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
-  Effect.provide(BunContext.layer),
-  BunRuntime.runMain
-)
+if (import.meta.main) runCli("train-reward-model", command)

@@ -3,9 +3,7 @@
  * --axon.port P` — a Dojo validator. Parses flags, builds the layers, runs until SIGINT/SIGTERM.
  */
 import { Command } from "@effect/cli"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
-import { Config, Console, Effect, Layer, Option } from "effect"
-import { mkdirSync } from "node:fs"
+import { Config, Effect, Layer, Option } from "effect"
 import * as AxonLive from "../adapters/axon.ts"
 import * as DendriteLive from "../adapters/dendrite.ts"
 import { dashboardRouter } from "../adapters/http/dashboard.ts"
@@ -21,6 +19,7 @@ import { Wallet } from "../services/wallet.ts"
 import { axonConfig, axonOptions } from "./options/axon.ts"
 import { loggingLayer, loggingOptions } from "./options/logging.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { runCli, UsageError } from "./options/run-cli.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
 import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
 import { validatorOptions } from "./options/validator.ts"
@@ -40,9 +39,8 @@ const command = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const chain = resolveEndpoint(flags.subtensor)
-      if ("error" in chain) return yield* Effect.fail(new Error(chain.error))
+      if ("error" in chain) return yield* new UsageError({ message: chain.error })
       const dataDir = dataDirOf(flags.neuron, flags.wallet, "validator")
-      mkdirSync(dataDir, { recursive: true })
       const store = yield* resolveStoreConfig(flags.store, dataDir)
       const hfToken = yield* Config.option(Config.redacted("HF_TOKEN"))
       const v = flags.validator
@@ -104,11 +102,7 @@ const command = Command.make(
         return yield* runValidator
       })
       return yield* Effect.scoped(main).pipe(Effect.provide(services), Effect.provide(loggingLayer(flags.logging)))
-    }).pipe(
-      Effect.tapErrorCause((cause) => Console.error(`validator stopped: ${cause}`))
-    )
+    })
 )
 
-const cli = Command.run(command, { name: "dojo validator", version: "0.1.0" })
-
-cli(process.argv).pipe(Effect.provide(BunContext.layer), (effect) => BunRuntime.runMain(effect, { disablePrettyLogger: true }))
+if (import.meta.main) runCli("validator", command)

@@ -3,8 +3,7 @@
  * subcommand and flag names. Files are btcli's (`~/.bittensor/wallets/<name>/…`), so either tool can use
  * the other's wallets. A new mnemonic is printed once, here, and nowhere else.
  */
-import { Command, Options, ValidationError } from "@effect/cli"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Redacted } from "effect"
 import {
   listWallets,
@@ -20,6 +19,7 @@ import {
 import { expandPath } from "../adapters/keyfile-io.ts"
 import { signHex } from "../adapters/sr25519.ts"
 import { InvalidKeyInput, Wallet, type WalletError } from "../services/wallet.ts"
+import { runCli } from "./options/run-cli.ts"
 import { walletLayer, walletOptions, walletPath } from "./options/wallet.ts"
 
 const PROGRAM = "bun run src/programs/wallet.ts"
@@ -37,12 +37,8 @@ const nWords = Options.choiceWithValue("n_words", [
 const mnemonic = Options.redacted("mnemonic").pipe(Options.optional, Options.withDescription('the mnemonic, quoted: --mnemonic "word1 word2 …"'))
 const seed = Options.redacted("seed").pipe(Options.optional, Options.withDescription("the 32-byte seed (mini secret) as hex"))
 
-/** Prints a failed operation's message (never a secret) and sets a non-zero exit code. */
-const reported = <A, R>(effect: Effect.Effect<A, WalletError, R>) =>
-  effect.pipe(
-    Effect.asVoid,
-    Effect.catchAll((e) => Console.error(`error: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
-  )
+/** A wallet operation whose failure (its message, never a secret) is the program's one error line. */
+const reported = <A, R>(effect: Effect.Effect<A, WalletError, R>): Effect.Effect<void, WalletError, R> => Effect.asVoid(effect)
 
 const showNewMnemonic = (role: string, key: CreatedKey) =>
   key.mnemonic === undefined
@@ -176,13 +172,4 @@ const wallet = Command.make("wallet").pipe(
   Command.withSubcommands([newColdkeyCmd, newHotkeyCmd, regenColdkeyCmd, regenHotkeyCmd, regenColdkeypubCmd, listCmd, signCmd])
 )
 
-const cli = Command.run(wallet, { name: "Dojo wallet", version: "0.1.0" })
-
-if (import.meta.main) {
-  cli(process.argv).pipe(
-    // @effect/cli has already printed what was wrong with the command line; just exit non-zero.
-    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 2))),
-    Effect.provide(BunContext.layer),
-    BunRuntime.runMain
-  )
-}
+if (import.meta.main) runCli("wallet", wallet)

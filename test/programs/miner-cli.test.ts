@@ -17,7 +17,12 @@ import { regenHotkey } from "../../src/adapters/wallet-fs.ts"
 import { RankingRequestSynapse } from "../../src/domain/synapses.ts"
 import { defaultTrainingConfig, trainRewardModel } from "../../src/domain/reward-model-training.ts"
 import { generateSyntheticPreferences } from "../../src/domain/synthetic-preferences.ts"
+import { freePort } from "../../src/demo/processes.ts"
+import { signCallback } from "../../src/domain/callback-auth.ts"
+import { CALLBACK_PATH } from "../../src/pipeline/miner/human-feedback-callback.ts"
 import { Dendrite } from "../../src/services/dendrite.ts"
+import { oneLineFailure, runProgram } from "../support/run-program.ts"
+import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { removeTempDirs, writeModelDir } from "../support/reward-model-dir.ts"
 import { repoRoot } from "../support/shared.ts"
@@ -68,6 +73,8 @@ let deadEndpoint: ReturnType<typeof spawnMiner>
 const minerSeed = `0x${"42".repeat(32)}`
 const unregisteredSeed = `0x${"43".repeat(32)}`
 const minerHotkey = keypairFromSeed(Uint8Array.from({ length: 32 }, () => 0x42))
+const mturkSeed = `0x${"44".repeat(32)}`
+const mturkHotkey = keypairFromSeed(Uint8Array.from({ length: 32 }, () => 0x44))
 const validator = devWallet("Charlie")
 
 let scope: Scope.CloseableScope
@@ -79,7 +86,8 @@ const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 beforeAll(async () => {
   for (const [hotkey, seed] of [
     ["h", minerSeed],
-    ["unreg", unregisteredSeed]
+    ["unreg", unregisteredSeed],
+    ["mturk", mturkSeed]
   ] as const)
     await run(regenHotkey({ path: join(root, "wallets"), name: "m", hotkey }, { _tag: "Seed", seed: Redacted.make(seed) }, { usePassword: false }))
   // A dead endpoint takes the chain client's full 30 s time limit: start it now, look at it last.
@@ -94,6 +102,7 @@ beforeAll(async () => {
   netuid = await run(net.createSubnet())
   await run(net.registerNeuron(netuid, validator.coldkey, validator.hotkey.ss58Address))
   await run(net.registerNeuron(netuid, devWallet("Bob").coldkey, minerHotkey.ss58Address))
+  await run(net.registerNeuron(netuid, devWallet("Dave").coldkey, mturkHotkey.ss58Address))
   await run(net.stake(netuid, validator.coldkey, validator.hotkey.ss58Address, 100))
   await run(net.nextEpoch(netuid))
 }, 180_000)
@@ -233,6 +242,79 @@ describe("miner program", () => {
     expect(code).toBe(0)
     expect(stdout).toContain("miner stopping")
     expect(await fetch(`http://127.0.0.2:${me.axon.port}/RankingRequest`, { method: "POST" }).then(() => "open", () => "closed")).toBe("closed")
+  })
+
+  test("aws_mturk: the human-feedback callback answers on --api.port while the miner runs, and closes with it", async () => {
+    const mturk = startMTurkStub({ accessKeyIds: ["AKIDCLI"] })
+    const apiPort = freePort("127.0.0.2")
+    const miner = spawnMiner(
+      [
+        "--subtensor.chain_endpoint", net.endpoint,
+        "--netuid", String(netuid),
+        "--wallet.name", "m",
+        "--wallet.hotkey", "mturk",
+        "--scoring_method", "aws_mturk",
+        "--aws_mturk_environment", "sandbox",
+        "--mturk.endpoint_url", mturk.endpoint,
+        "--axon.ip", "127.0.0.2",
+        "--axon.port", "0",
+        "--api.ip", "127.0.0.2",
+        "--api.port", String(apiPort)
+      ],
+      {
+        AWS_ACCESS_KEY_ID: "AKIDCLI",
+        AWS_SECRET_ACCESS_KEY: "cli-secret",
+        AWS_SNS_ARN_ID: "arn:aws:sns:us-east-1:123456789012:dojo",
+        DOJO_CALLBACK_SECRET: "cli-callback-secret"
+      }
+    )
+    try {
+      await miner.waitFor("miner ready")
+      const url = `http://127.0.0.2:${apiPort}${CALLBACK_PATH}`
+      // Unsigned: the real handler answers 401 (connection refused before the fix: the server's scope had closed).
+      const unsigned = await fetch(url, { method: "POST", body: "{}" })
+      expect(unsigned.status).toBe(401)
+      const body = JSON.stringify({ HITId: "NOPE", assignments: [] })
+      const signed = await fetch(url, { method: "POST", body, headers: signCallback(Redacted.make("cli-callback-secret"), body, Date.now() / 1000) })
+      expect(signed.status).toBe(404)
+      expect(((await signed.json()) as { error: string }).error).toContain("unknown HIT NOPE")
+      // Still there a moment later (the delivery loop and server live as long as the run).
+      await Bun.sleep(1500)
+      expect((await fetch(url, { method: "POST", body: "{}" })).status).toBe(401)
+    } finally {
+      miner.proc.kill("SIGTERM")
+      await miner.finished()
+      await mturk.stop()
+    }
+    expect(await fetch(`http://127.0.0.2:${apiPort}${CALLBACK_PATH}`, { method: "POST" }).then(() => "open", () => "closed")).toBe("closed")
+  })
+
+  test("a port in use (axon, or the aws_mturk callback API): one line naming the port, non-zero exit, no stack trace", async () => {
+    const busy = Bun.listen({ hostname: "127.0.0.2", port: 0, socket: { data() {} } })
+    try {
+      const common = ["--subtensor.chain_endpoint", net.endpoint, "--netuid", String(netuid), "--wallet.name", "m", "--axon.ip", "127.0.0.2"]
+      const axon = await runProgram("miner", [...common, "--wallet.hotkey", "h", "--scoring_method", "llm_api", "--axon.port", String(busy.port)], {
+        env: { BT_WALLET_PATH: join(root, "wallets"), TOGETHER_API_KEY: "not-used", DOJO_DATA_DIR: join(root, "busy-data") }
+      })
+      expect(oneLineFailure(axon, "miner", new RegExp(`${busy.port}`))).toBeUndefined()
+      const api = await runProgram(
+        "miner",
+        [...common, "--wallet.hotkey", "mturk", "--scoring_method", "aws_mturk", "--aws_mturk_environment", "sandbox", "--axon.port", "0", "--api.ip", "127.0.0.2", "--api.port", String(busy.port)],
+        {
+          env: {
+            BT_WALLET_PATH: join(root, "wallets"),
+            DOJO_DATA_DIR: join(root, "busy-data"),
+            AWS_ACCESS_KEY_ID: "AKIDCLI",
+            AWS_SECRET_ACCESS_KEY: "cli-secret",
+            AWS_SNS_ARN_ID: "arn:aws:sns:us-east-1:123456789012:dojo",
+            DOJO_CALLBACK_SECRET: "cli-callback-secret"
+          }
+        }
+      )
+      expect(oneLineFailure(api, "miner", new RegExp(`${busy.port}`))).toBeUndefined()
+    } finally {
+      busy.stop(true)
+    }
   })
 
   test("a dead chain endpoint: a time-out naming the endpoint, non-zero exit", async () => {

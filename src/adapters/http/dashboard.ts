@@ -13,7 +13,8 @@
  * Needs `DashboardData` (see `dashboard-data.ts`: `DashboardDataLive(settings)` over `ValidatorStore` and `Chain`).
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, type ParseResult, Schema } from "effect"
+import { bodyErrorMessage } from "../../domain/synapse.ts"
 import { DashboardData, type DashboardError } from "./dashboard-data.ts"
 import { dashboardCsp, dashboardHtml } from "./dashboard-page.ts"
 
@@ -27,7 +28,8 @@ const unavailable = (e: DashboardError) =>
     json({ error: e._tag === "StoreError" ? "store unavailable" : "chain unavailable" }, 503)
   )
 
-const badQuery = (e: { readonly message: string }) => Effect.succeed(json({ error: `bad query: ${e.message}` }, 400))
+/** 400 naming the first bad parameter in one line (`points: Expected …`), not the whole Schema tree. */
+const badQuery = (e: ParseResult.ParseError) => Effect.succeed(json({ error: `bad query: ${bodyErrorMessage(e)}` }, 400))
 
 // Digits only: Number() would also take " 1", "0x10" and "1e1".
 const Digits = Schema.String.pipe(Schema.pattern(/^\d{1,7}$/, { message: () => "must be a whole number written in digits" }))

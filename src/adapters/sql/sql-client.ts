@@ -40,13 +40,17 @@ const sqlite = (filename: string): Layer.Layer<SqlClient.SqlClient, StoreError> 
       if (filename !== ":memory:") {
         yield* Effect.try({
           try: () => mkdirSync(dirname(filename), { recursive: true }),
-          catch: (cause) => new SqlError({ cause, message: "Cannot create the store's directory" })
+          catch: (cause) =>
+            new SqlError({ cause, message: `Cannot create the store's folder ${dirname(filename)} (pass a writable --neuron.data_dir or --store.path)` })
         })
       }
+      const cannotOpen = (cause: unknown) =>
+        new SqlError({
+          cause,
+          message: `Cannot open the SQLite store ${filename}: it must be an SQLite database this user can read and write (restore it from a backup, or pass another --store.path)`
+        })
       // bun:sqlite throws from its constructor (bad path, no permission): a failure, not a defect.
-      const client = yield* SqliteClient.make({ filename }).pipe(
-        Effect.catchAllDefect((cause) => Effect.fail(new SqlError({ cause, message: "Cannot open the SQLite store" })))
-      )
+      const client = yield* SqliteClient.make({ filename }).pipe(Effect.catchAllDefect((cause) => Effect.fail(cannotOpen(cause))))
       // One connection per process; these settings hold for its lifetime. `synchronous = FULL` makes each
       // commit durable against power loss, not only against a crash of this process.
       yield* client.unsafe(`PRAGMA busy_timeout = ${busyTimeoutMs}`)

@@ -3,8 +3,9 @@
  * HIT's submitted assignments. In order: the shared secret must be configured (503), the body at most
  * 1 MiB (413), the HMAC over the raw bytes and a fresh timestamp must check out (401), the body must
  * decode (400 naming the field), the HIT must be ours (404). Each assignment is then parsed against the
- * HIT's completions and stored once per AssignmentId; one that cannot be read is refused (400 with the
- * reason) and nothing of it is stored. Refused requests change nothing.
+ * HIT's completions and stored once per AssignmentId. The batch rule (README, "Batch inputs"): every
+ * assignment readable → 200; some readable → 207 listing what was kept and what was refused (with the
+ * reason); none → 400 and nothing is stored. Refused requests change nothing.
  */
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Data, Effect, Either, Option, ParseResult, Schema, type Scope } from "effect"
@@ -46,6 +47,8 @@ const decodeBody = Schema.decodeUnknownEither(CallbackBody, { errors: "first" })
 /** What a callback did. */
 export interface CallbackOutcome {
   readonly hitId: string
+  /** AssignmentIds stored now or before (added + duplicate). */
+  readonly kept: ReadonlyArray<string>
   readonly added: number
   readonly duplicate: number
   readonly rejected: ReadonlyArray<{ readonly assignmentId: string; readonly reason: string }>
@@ -81,6 +84,7 @@ export const handleCallback = Effect.gen(function* () {
 
     let added = 0
     let duplicate = 0
+    const kept: Array<string> = []
     const rejected: Array<{ assignmentId: string; reason: string }> = []
     for (const a of body.assignments) {
       const scores = assignmentScores(a.Answer, cids)
@@ -97,8 +101,9 @@ export const handleCallback = Effect.gen(function* () {
       })
       if (stored === "added") added++
       else if (stored === "duplicate") duplicate++
+      kept.push(a.AssignmentId)
     }
-    return { hitId: body.HITId, added, duplicate, rejected } satisfies CallbackOutcome
+    return { hitId: body.HITId, kept, added, duplicate, rejected } satisfies CallbackOutcome
   })
 
   return yield* work.pipe(
@@ -110,7 +115,10 @@ export const handleCallback = Effect.gen(function* () {
         log(Effect.logWarning("human feedback: assignments refused").pipe(
           Effect.annotateLogs({ reasons: outcome.rejected.map((r) => `${r.assignmentId}: ${r.reason}`).join("; ") })
         )),
-        HttpServerResponse.unsafeJson({ error: "some assignments could not be read", ...outcome }, { status: 400 })
+        // 207: part of the batch was kept (the Lambda must not resend it); 400: none was, nothing changed.
+        outcome.kept.length > 0
+          ? HttpServerResponse.unsafeJson({ error: "some assignments could not be read", ...outcome }, { status: 207 })
+          : HttpServerResponse.unsafeJson({ error: "no assignment could be read", ...outcome }, { status: 400 })
       )
     }),
     Effect.catchTag("CallbackRefused", (e) =>

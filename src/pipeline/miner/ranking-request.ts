@@ -5,7 +5,7 @@
  * fails, so the axon answers with an error status: no rank is ever made up.
  */
 import { Data, Effect, Option } from "effect"
-import { isServing } from "../../domain/metagraph.ts"
+import { isServing, type Metagraph } from "../../domain/metagraph.ts"
 import type { Rank, RankingRequest } from "../../domain/protocol.ts"
 import { RankingRequestSynapse } from "../../domain/synapses.ts"
 import { HandlerRefusal, axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
@@ -49,9 +49,16 @@ export const answerRankingRequest = Effect.fn("Miner.answerRankingRequest")(func
   const validatorAxon =
     scorer.method === "aws_mturk"
       ? yield* Effect.gen(function* () {
-          const metagraph = yield* view.current
-          const neuron = metagraph.neurons.find((n) => n.hotkey === validatorHotkey)
-          if (neuron === undefined || !isServing(neuron.axon))
+          const servingIn = (m: Metagraph) => m.neurons.find((n) => n.hotkey === validatorHotkey && isServing(n.axon))
+          // The view refreshes every few blocks: a validator that served its axon since then is not in it
+          // yet, so read the chain once more before refusing (a failed read keeps the view's answer).
+          const neuron =
+            servingIn(yield* view.current) ??
+            (yield* view.refresh.pipe(
+              Effect.map(servingIn),
+              Effect.catchAll(() => Effect.succeed(undefined))
+            ))
+          if (neuron === undefined)
             return yield* new RequestNotScored({
               requestId: request.request_id,
               message: `validator ${validatorHotkey} serves no axon, so human feedback could not be delivered; no HIT created`
@@ -114,7 +121,11 @@ export const rankingRequestRoute = (view: MetagraphView): Effect.Effect<AxonRout
           Effect.catchTags({
             ScorerUnavailable: (e) => Effect.fail(new HandlerRefusal({ status: 503, message: e.message })),
             ScorerRejected: (e) => Effect.fail(new HandlerRefusal({ status: 400, message: e.message })),
-            RequestNotScored: (e) => Effect.fail(new HandlerRefusal({ status: 422, message: e.message }))
+            RequestNotScored: (e) =>
+              Effect.logWarning(`request not answered: ${e.message}`).pipe(
+                Effect.annotateLogs({ request_id: e.requestId }),
+                Effect.zipRight(Effect.fail(new HandlerRefusal({ status: 422, message: e.message })))
+              )
           })
         )
     })

@@ -62,7 +62,7 @@ export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(fu
     const scores = assignmentScores(a.answer, cids)
     // One worker's malformed answer does not void the others'; it just does not count.
     if (Either.isRight(scores)) answers.push(scores.right)
-    else yield* Effect.logDebug("assignment answer ignored").pipe(Effect.annotateLogs({ assignment: a.assignmentId, reason: scores.left.message }))
+    else yield* Effect.logWarning("MTurk assignment ignored: its answer cannot be read").pipe(Effect.annotateLogs({ assignment: a.assignmentId, reason: scores.left.message }))
   }
   if (answers.length === 0) return yield* refuse(400, "MTurk lists no usable assignment for this HIT")
   const means = aggregateAssignments(answers, cids)

@@ -5,6 +5,7 @@
  */
 import { Options } from "@effect/cli"
 import { Config, Data, Effect, Option, type Redacted } from "effect"
+import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { type StoreConfig, storeConfigFromUrl } from "../../adapters/sql/sql-client.ts"
 
@@ -46,3 +47,16 @@ export const resolveStoreConfig = (
   if (Option.isSome(flags.url)) return Effect.succeed(storeConfigFromUrl(flags.url.value))
   return Effect.succeed({ _tag: "sqlite", filename: Option.getOrElse(flags.path, () => defaultStoreFile(dataDir)) })
 }
+
+/** An SQLite store that does not exist (yet), for tools that only read or edit one: nothing is created. */
+export class StoreMissing extends Data.TaggedError("StoreMissing")<{ readonly filename: string }> {
+  override get message() {
+    return `no store at ${this.filename}: the validator creates it on its first run; check --netuid, --wallet.name, --wallet.hotkey and --neuron.data_dir, or pass --store.path/--store.url`
+  }
+}
+
+/** Fails with StoreMissing when `config` names an SQLite file that is not there (PostgreSQL and :memory: pass). */
+export const requireExistingStore = (config: StoreConfig): Effect.Effect<StoreConfig, StoreMissing> =>
+  config._tag === "sqlite" && config.filename !== ":memory:" && !existsSync(config.filename)
+    ? Effect.fail(new StoreMissing({ filename: config.filename }))
+    : Effect.succeed(config)

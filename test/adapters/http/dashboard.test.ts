@@ -139,11 +139,20 @@ describe("dashboard JSON endpoints", () => {
     expect((await fetch(`${world.url}/dashboard/api/requests/nope`)).status).toBe(404)
   })
 
-  test("bad queries are 400 with a reason, not a crash", async () => {
-    for (const q of ["/dashboard/api/history?points=1", "/dashboard/api/history?uids=x", "/dashboard/api/requests?limit=1000", "/dashboard/api/requests?offset=-1"]) {
+  test("bad queries are 400 with one short line naming the parameter, not the Schema error tree", async () => {
+    for (const [q, field] of [
+      ["/dashboard/api/history?points=1", "points"],
+      ["/dashboard/api/history?uids=x", "uids"],
+      ["/dashboard/api/history?top=abc", "top"],
+      ["/dashboard/api/requests?limit=1000", "limit"],
+      ["/dashboard/api/requests?offset=-1", "offset"]
+    ] as const) {
       const res = await fetch(world.url + q)
       expect(res.status).toBe(400)
-      expect(((await res.json()) as { error: string }).error).toMatch(/^bad query/)
+      const error = ((await res.json()) as { error: string }).error
+      expect(error).toStartWith(`bad query: ${field}: `)
+      expect(error).not.toContain("\n")
+      expect(error.length).toBeLessThan(160)
     }
   })
 

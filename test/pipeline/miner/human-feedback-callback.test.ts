@@ -81,7 +81,7 @@ describe("POST /api/human_feedback/callback (real HTTP, SQLite store)", () => {
     const body = bodyOf([assignment("A1", { "cid-0": 7, "cid-1": 2 }), assignment("A2", { "cid-0": 10, "cid-1": 1 })])
     const first = await signedPost(api.url, body)
     expect(first.status).toBe(200)
-    expect(first.json).toEqual({ hitId: HIT, added: 2, duplicate: 0, rejected: [] })
+    expect(first.json).toEqual({ hitId: HIT, kept: ["A1", "A2"], added: 2, duplicate: 0, rejected: [] })
     const hit = await api.hit()
     expect(hit.assignments.map((a) => [a.assignmentId, a.workerId, a.scores])).toEqual([
       ["A1", "WA1", { "cid-0": 7, "cid-1": 2 }],
@@ -142,7 +142,7 @@ describe("POST /api/human_feedback/callback (real HTTP, SQLite store)", () => {
     expect(await api.hit()).toEqual(before)
   })
 
-  test("an assignment whose answer cannot be read is refused (400 with the reason); the readable ones are kept", async () => {
+  test("batch rule: some assignments unreadable → 207 listing kept and refused (with reasons); none readable → 400, nothing stored", async () => {
     const body = bodyOf([
       assignment("G1", { "cid-0": 4, "cid-1": 8 }),
       assignment("BAD1", { "cid-0": 11, "cid-1": 1 }),
@@ -150,7 +150,8 @@ describe("POST /api/human_feedback/callback (real HTTP, SQLite store)", () => {
       assignment("BAD3", {}, "<QuestionFormAnswers><Answer>")
     ])
     const r = await signedPost(api.url, body)
-    expect(r.status).toBe(400)
+    expect(r.status).toBe(207)
+    expect(r.json.kept).toEqual(["G1"])
     expect(r.json.added).toBe(1)
     expect(r.json.rejected.map((x: any) => x.assignmentId)).toEqual(["BAD1", "BAD2", "BAD3"])
     expect(r.json.rejected[0].reason).toContain("not a number in [1, 10]")
@@ -158,6 +159,13 @@ describe("POST /api/human_feedback/callback (real HTTP, SQLite store)", () => {
     const ids = (await api.hit()).assignments.map((a) => a.assignmentId)
     expect(ids).toContain("G1")
     for (const bad of ["BAD1", "BAD2", "BAD3"]) expect(ids).not.toContain(bad)
+
+    const before = await api.hit()
+    const none = await signedPost(api.url, bodyOf([assignment("BAD4", { "cid-0": 0, "cid-1": 1 }), assignment("BAD5", { "cid-1": 2 })]))
+    expect(none.status).toBe(400)
+    expect(none.json.kept).toEqual([])
+    expect(none.json.rejected.map((x: any) => x.assignmentId)).toEqual(["BAD4", "BAD5"])
+    expect(await api.hit()).toEqual(before)
   })
 
   test("a HIT this miner did not create: 404", async () => {

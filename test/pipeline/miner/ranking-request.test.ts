@@ -9,11 +9,12 @@ import type { RankingRequest } from "../../../src/domain/protocol.ts"
 import { RankingRequestSynapse } from "../../../src/domain/synapses.ts"
 import { defaultTrainingConfig, trainRewardModel } from "../../../src/domain/reward-model-training.ts"
 import { generateSyntheticPreferences } from "../../../src/domain/synthetic-preferences.ts"
+import { Chain } from "../../../src/services/chain.ts"
 import { MinerStore } from "../../../src/services/miner-store.ts"
 import { Scorer, ScorerUnavailable, type ScoreOutcome } from "../../../src/services/scorer.ts"
 import { removeTempDirs, writeModelDir } from "../../support/reward-model-dir.ts"
 import { startMTurkStub } from "../../support/stubs/mturk.ts"
-import { dendriteFor, rankingRequest, startTestMiner, subnetNeurons, validatorKey, type TestMiner } from "./miner-fixture.ts"
+import { dendriteFor, NETUID, rankingRequest, startTestMiner, subnetNeurons, validatorKey, type TestMiner } from "./miner-fixture.ts"
 
 setDefaultTimeout(30_000)
 
@@ -130,6 +131,18 @@ describe("RankingRequest handler (real axon on 127.0.0.2, in-memory chain)", () 
     expect(r.statusCode).toBe(422)
     expect(r.statusMessage).toContain("serves no axon")
     expect(mturkStub.requests.filter((x) => x.operation === "CreateHIT").length).toBe(created)
+  })
+
+  test("aws_mturk: a validator that served its axon after the miner's last metagraph read gets a HIT (the miner reads the chain again)", async () => {
+    // A long refresh period: the background refresh cannot be what finds the new axon.
+    const m = await start({ scorer: mturkLayer, neurons: subnetNeurons(), settings: { metagraphRefreshSeconds: 3600 } })
+    await m.run(Effect.flatMap(Chain, (c) => c.serveAxon(NETUID, validatorKey, { ip: "127.0.0.3", port: 9599, version: 1 })))
+    const r = await validator.call((d) => d.call(m.target, RankingRequestSynapse, rankingRequest()))
+    expect(r.statusCode).toBe(200)
+    const hitId = Option.getOrThrow(r.body).mturk_hit_id!
+    expect(mturkStub.hits.has(hitId)).toBe(true)
+    const hit = Option.getOrThrow(await m.run(Effect.flatMap(MinerStore, (s) => s.getHit(hitId))))
+    expect([hit.validatorIp, hit.validatorPort]).toEqual(["127.0.0.3", 9599])
   })
 
   test("aws_mturk: MTurk failing is an error status, and nothing is recorded", async () => {
