@@ -16,7 +16,7 @@ Behaviours of the RankingRequest miner (each is real SDK code paths, nothing emu
   blacklist    the blacklist refuses everyone (403)
   strict       an older/newer class with a required field we never send (from_headers fails: 400)
   skewed       replies ranks as {cid: score} (another protocol version: the caller cannot parse it)
-  mturk        answers with scoring_method aws_mturk and the configured HIT id
+  mturk        answers with scoring_method aws_mturk and HIT `hit_id` + the request id's first 27 hex digits
 Every axon also serves MTurkResponse (the validator side of human feedback) and records it.
 """
 import json
@@ -100,7 +100,8 @@ def make_axon(spec: Dict[str, Any]) -> Tuple[bt.Axon, Wallet]:
             return synapse
         if behaviour == "mturk":
             synapse.scoring_method = "aws_mturk"
-            synapse.mturk_hit_id = spec["hit_id"]
+            # One HIT per request, named after it (the test creates it in the MTurk stub).
+            synapse.mturk_hit_id = spec["hit_id"] + synapse.request_id.replace("-", "")[:27]
             return synapse
         flip = behaviour == "contrarian"
         synapse.ranks = [dojo.Rank(cid=c.cid, score=(1 - word_score(c.text)) if flip else word_score(c.text)) for c in synapse.completions]
