@@ -192,9 +192,36 @@ describe("1. a Python validator's Dendrite → our miner program", () => {
     const { hotkey, results } = await pythonDendrite(env, strangerWallet, [{ synapse: "RankingRequest", fields: { ...rankingRequest() }, target }])
     expect(results[0]!.is_success).toBe(false)
     expect(results[0]!.status_code).toBe(403)
-    expect(results[0]!.status_message).toBe(`Unrecognized hotkey ${hotkey}: not registered on subnet ${netuid}`)
+    // Our axon words a blacklist refusal as the SDK's does.
+    expect(results[0]!.status_message).toBe(`Forbidden. Key is blacklisted: Unrecognized hotkey ${hotkey}: not registered on subnet ${netuid}.`)
   })
 })
+
+/** What the SDK's Subtensor does on spec 185 (the README's table): true = works, a pattern = fails so. */
+const sdkExpectations: Record<"sdk10" | "sdk9", Record<string, true | RegExp | undefined>> = {
+  // async-substrate-interface 2.x decodes runtime-API results with the types newer runtimes declare;
+  // spec 185's runtime APIs return opaque bytes, so their types are not in its registry.
+  sdk10: {
+    "Subtensor(network=endpoint)": true,
+    get_current_block: true,
+    get_subnet_hyperparameters: /Type 'Option<SubnetHyperparameters>' not found in registry_type_map/,
+    neurons_lite: /Type 'Vec<NeuronInfoLite>' not found in registry_type_map/,
+    metagraph: /Type 'Vec<NeuronInfoLite>' not found in registry_type_map/,
+    set_weights: /Call SubtensorModule.set_mechanism_weights not found in chain metadata/,
+    serve_axon: /Type 'NeuronInfo' not found in registry_type_map/
+  },
+  // 9.12.2 still decodes the opaque NeuronInfoLite bytes, but calls runtime APIs spec 185 does not have.
+  sdk9: {
+    "Subtensor(network=endpoint)": true,
+    get_current_block: true,
+    get_subnet_hyperparameters: /Runtime API Call 'SubnetInfoRuntimeApi.get_subnet_hyperparams_v2' not found in registry/,
+    neurons_lite: true,
+    metagraph: /Runtime API Call 'SubnetInfoRuntimeApi.get_subnet_state' not found in registry/,
+    "Dendrite.forward to our miners": true,
+    set_weights: undefined,
+    serve_axon: /hexadecimal string doesn't start with 0x/
+  }
+}
 
 describe("our validator program with Python miners beside ours", () => {
   test("3. a Python MTurk miner's Dendrite delivers an MTurkResponse that our validator verifies with MTurk", async () => {
@@ -285,22 +312,41 @@ describe("our validator program with Python miners beside ours", () => {
     expect(w(ours.strong.hotkey)).toBeGreaterThan(w(pyByName["py-contrarian"]!.hotkey))
   }, 300_000)
 
-  test("4b. the SDK's own Subtensor on our local chain: what a Python validator can and cannot do", async () => {
+  test.each(["sdk10", "sdk9"] as const)("4b. the SDK's own Subtensor (%s) on our local chain: what a Python validator can and cannot do", async (name) => {
+    const sdk = await pythonEnv(name)
+    const metagraph = await run(net.chain.metagraph(netuid))
+    const minerUids = [ours.strong.hotkey, ours.medium.hotkey].map((h) => metagraph.neurons.find((n) => n.hotkey === h)!.uid)
     const request = rankingRequest({ texts: ["First knead the dough, then let it rest.", "whatever, google it"] })
-    const out = await runPython(env, ["sdk_chain_probe.py"], {
+    const out = await runPython(sdk, ["sdk_chain_probe.py"], {
       stdin: JSON.stringify({
         endpoint: net.endpoint,
         netuid,
         wallet: pyValidatorWallet,
         miners: [ours.strong.hotkey, ours.medium.hotkey],
-        request: { ...request, completions: [...request.completions] }
+        uids: minerUids,
+        request: { ...request, completions: [...request.completions] },
+        axon: { ip: "127.0.0.6", port: freePort("127.0.0.6") }
       })
     })
     const line = out.stdout.trim().split("\n").at(-1) ?? ""
     if (!line.startsWith("{")) throw new Error(`sdk_chain_probe.py failed: ${out.stderr.slice(-2000)}`)
     const probe = JSON.parse(line) as { calls: Array<{ call: string; ok: boolean; error?: string; where?: string; value?: unknown }> }
-    console.log(`SDK 10.5.0 on spec 185:\n${probe.calls.map((c) => `  ${c.call}: ${c.ok ? "ok" : `FAILS ${c.error} (${c.where})`}`).join("\n")}`)
-    writeFileSync(join(tmpdir(), "dojo-sdk-chain-probe.json"), JSON.stringify(probe, null, 2))
-    expect(probe.calls[0]).toMatchObject({ call: "Subtensor(network=endpoint)" })
+    console.log(`SDK ${sdk.sdkVersion} on spec 185:\n${probe.calls.map((c) => `  ${c.call}: ${c.ok ? `ok ${JSON.stringify(c.value).slice(0, 200)}` : `FAILS ${c.error} (${c.where})`}`).join("\n")}`)
+    const pyUid = metagraph.neurons.find((n) => n.hotkey === pyValidator.hotkey)!.uid
+    const pyWeights = await run(net.chain.weightsOf(netuid, pyUid))
+    console.log(`weights of the Python validator on chain: ${JSON.stringify(pyWeights)}`)
+    // What the README says each SDK can do on spec 185: true = works, a pattern = fails with it.
+    const outcome = Object.fromEntries(probe.calls.map((c) => [c.call, c.ok ? true : `${c.error} (${c.where})`]))
+    const expected: Record<string, true | RegExp | undefined> = sdkExpectations[name]
+    for (const [call, want] of Object.entries(expected)) {
+      if (want === undefined) continue
+      if (want === true) expect({ call, outcome: outcome[call] }).toEqual({ call, outcome: true })
+      else expect({ call, outcome: String(outcome[call]) }).toEqual({ call, outcome: expect.stringMatching(want) })
+    }
+    const forward = probe.calls.find((c) => c.call === "Dendrite.forward to our miners")
+    if (forward?.ok === true)
+      expect([...(forward.value as Array<{ uid: number }>)].sort((a, b) => a.uid - b.uid)).toEqual([...minerUids].sort().map((uid) => ({ uid, status: 200, ranks: 2 })))
+    if (outcome["set_weights"] === true) expect(pyWeights.map(([uid]) => uid).sort()).toEqual([...minerUids].sort())
+    else expect(pyWeights).toEqual([])
   }, 180_000)
 })

@@ -1,13 +1,16 @@
 """A Python Dojo validator's chain calls with the SDK's own Subtensor, against a chain endpoint.
 
 stdin: {"endpoint", "netuid", "wallet": {"path", "name", "hotkey"}, "miners": [hotkeys to query],
-        "request": {RankingRequest fields}}
-Each call is tried on its own; stdout: {"calls": [{"call", "ok", "value" | "error"}], "weights": ...}.
-Where the metagraph can be read it queries `miners` at their served axons with the SDK Dendrite,
-weights them by how well their ranks agree with the mean, and sets those weights.
+        "uids": [their uids, read by us], "request": {RankingRequest fields}, "axon": {"ip", "port"}}
+Each call is tried on its own (20 s each); stdout: {"calls": [{"call", "ok", "value" | "error", "where"}]}.
+Where the metagraph (or else neurons_lite) can be read it queries `miners` at their served axons with
+the SDK Dendrite and weights those that answered; where neither can, set_weights is tried on `uids`. serve_axon is tried
+too (what a Python miner needs).
 """
 import asyncio
+import inspect
 import json
+import signal
 import sys
 import traceback
 
@@ -23,7 +26,15 @@ wallet = Wallet(name=job["wallet"]["name"], hotkey=job["wallet"]["hotkey"], path
 calls = []
 
 
+def out_of_time(*_):
+    raise TimeoutError("no answer within 20 s")
+
+
+signal.signal(signal.SIGALRM, out_of_time)
+
+
 def attempt(name, fn):
+    signal.alarm(20)
     try:
         value = fn()
         calls.append({"call": name, "ok": True, "value": value})
@@ -33,6 +44,14 @@ def attempt(name, fn):
         calls.append({"call": name, "ok": False, "error": f"{type(e).__name__}: {str(e)[:600]}",
                       "where": f"{last.filename.split('site-packages/')[-1]}:{last.lineno}"})
         return None
+    finally:
+        signal.alarm(0)
+
+
+def supported(fn, **kwargs):
+    """Calls `fn` with the keyword arguments its SDK version has (9.x and 10.x differ)."""
+    params = inspect.signature(fn).parameters
+    return fn(**{k: v for k, v in kwargs.items() if k in params})
 
 
 subtensor = attempt("Subtensor(network=endpoint)", lambda: bt.Subtensor(network=job["endpoint"]))
@@ -41,12 +60,18 @@ result = {"calls": calls}
 if subtensor is not None:
     attempt("get_current_block", lambda: subtensor.get_current_block())
     attempt("get_subnet_hyperparameters", lambda: str(subtensor.get_subnet_hyperparameters(netuid))[:300])
-    lite = attempt("neurons_lite", lambda: [{"uid": n.uid, "hotkey": n.hotkey, "ip": n.axon_info.ip, "port": n.axon_info.port} for n in subtensor.neurons_lite(netuid)])
+    lite = attempt("neurons_lite", lambda: subtensor.neurons_lite(netuid))
+    if lite is not None:
+        calls[-1]["value"] = [{"uid": n.uid, "hotkey": n.hotkey} for n in lite]
     metagraph = attempt("metagraph", lambda: subtensor.metagraph(netuid))
     if metagraph is not None:
-        calls[-1]["value"] = {"n": int(metagraph.n), "hotkeys": list(metagraph.hotkeys)}
-        targets = [(uid, axon) for uid, axon in enumerate(metagraph.axons) if axon.hotkey in job["miners"]]
-
+        calls[-1]["value"] = {"n": int(metagraph.n)}
+    # A validator needs its miners' axons: from the metagraph, else from neurons_lite.
+    axons = (list(enumerate(metagraph.axons)) if metagraph is not None
+             else [(n.uid, n.axon_info) for n in lite] if lite is not None else [])
+    targets = [(uid, axon) for uid, axon in axons if axon.hotkey in job["miners"]]
+    uids = job["uids"]
+    if targets:
         async def query():
             dendrite = bt.Dendrite(wallet=wallet)
             replies = await dendrite.forward(axons=[a for _, a in targets], synapse=dojo.RankingRequest(**job["request"]), timeout=12, deserialize=False)
@@ -57,9 +82,13 @@ if subtensor is not None:
         if replies is not None:
             calls[-1]["value"] = [{"uid": uid, "status": r.dendrite.status_code, "ranks": len(r.ranks)} for (uid, _), r in zip(targets, replies)]
             uids = [uid for (uid, _), r in zip(targets, replies) if r.is_success and r.ranks]
-            weights = [1.0 / (1 + i) for i in range(len(uids))]
-            result["weights"] = {"uids": uids, "weights": weights}
-            attempt("set_weights", lambda: str(subtensor.set_weights(
-                wallet=wallet, netuid=netuid, uids=uids, weights=weights, mev_protection=False,
-                wait_for_inclusion=True, wait_for_finalization=False, raise_error=True)))
+    weights = [1.0 / (1 + i) for i in range(len(uids))]
+    result["weights"] = {"uids": uids, "weights": weights}
+    attempt("set_weights", lambda: str(supported(
+        subtensor.set_weights, wallet=wallet, netuid=netuid, uids=uids, weights=weights, mev_protection=False,
+        wait_for_inclusion=True, wait_for_finalization=False, raise_error=True)))
+    axon = bt.Axon(wallet=wallet, ip=job["axon"]["ip"], port=job["axon"]["port"], external_ip=job["axon"]["ip"], external_port=job["axon"]["port"])
+    attempt("serve_axon", lambda: str(supported(
+        subtensor.serve_axon, netuid=netuid, axon=axon, mev_protection=False, wait_for_inclusion=True,
+        wait_for_finalization=False, raise_error=True)))
 print(json.dumps(result, default=str))
