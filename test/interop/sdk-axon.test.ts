@@ -7,7 +7,7 @@
  *  - our miner's human-feedback delivery step hands an MTurkResponse to a Python validator's axon.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Either, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -16,6 +16,7 @@ import { MinerStoreTest } from "../../src/adapters/sql/miner-store-sql.ts"
 import { keypairFromUri } from "../../src/adapters/sr25519.ts"
 import { freePort } from "../../src/demo/processes.ts"
 import type { Neuron } from "../../src/domain/metagraph.ts"
+import { encodeBody, jsonRenderer, SDK_VERSION, terminal, toHeaders, wireBodyHash } from "../../src/domain/synapse.ts"
 import { RankingResultSynapse, RankingRequestSynapse } from "../../src/domain/synapses.ts"
 import { deliverHit } from "../../src/pipeline/miner/human-feedback-delivery.ts"
 import { staticMetagraphView } from "../../src/pipeline/miner/metagraph-view.ts"
@@ -131,6 +132,31 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("our dendrite â
     })
     // The same ranks reach the SDK's caller.
     expect(theirs[0]!.body.ranks).toEqual([...kept.ranks])
+  })
+
+  test("an unsigned request (nonce, no signature): 9.12.2 serves it, 10.5.0 refuses it (ours always refuses)", async () => {
+    const a = byName.score!
+    const request = rankingRequest()
+    const wire = Either.getOrThrow(encodeBody(RankingRequestSynapse, request))
+    const envelope = {
+      timeout: 12,
+      dendrite: terminal({ hotkey: validatorKey.ss58Address, version: SDK_VERSION, nonce: BigInt(Date.now()) * 1_000_000n, uuid: crypto.randomUUID() }),
+      axon: terminal({ ip: a.ip, port: a.port, hotkey: a.hotkey })
+    }
+    const headers = toHeaders(RankingRequestSynapse, envelope, wire, wireBodyHash(RankingRequestSynapse, wire))
+    const reply = await fetch(`http://${a.ip}:${a.port}/RankingRequest`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: jsonRenderer(RankingRequestSynapse, wire)(envelope)
+    })
+    const body = (await reply.json()) as { message?: string; ranks?: ReadonlyArray<unknown> }
+    if (envName === "sdk9") {
+      expect(reply.status).toBe(200)
+      expect(body.ranks).toHaveLength(request.completions.length)
+    } else {
+      expect(reply.status).toBe(401)
+      expect(body.message).toBe("Not Verified with error: Missing Signature")
+    }
   })
 
   test("a synapse the Python axon does not serve is a 404 with the SDK's message", async () => {

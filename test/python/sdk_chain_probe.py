@@ -2,7 +2,7 @@
 
 stdin: {"endpoint", "netuid", "wallet": {"path", "name", "hotkey"}, "miners": [hotkeys to query],
         "uids": [their uids, read by us], "request": {RankingRequest fields}, "axon": {"ip", "port"}}
-Each call is tried on its own (20 s each); stdout: {"calls": [{"call", "ok", "value" | "error", "where"}]}.
+Each call is tried on its own (20 s each; set_weights does not wait for inclusion: the caller checks the chain); stdout: {"calls": [{"call", "ok", "value" | "error", "where"}]}.
 Where the metagraph (or else neurons_lite) can be read it queries `miners` at their served axons with
 the SDK Dendrite and weights those that answered; where neither can, set_weights is tried on `uids`. serve_axon is tried
 too (what a Python miner needs).
@@ -26,23 +26,28 @@ wallet = Wallet(name=job["wallet"]["name"], hotkey=job["wallet"]["hotkey"], path
 calls = []
 
 
+class OutOfTime(BaseException):
+    """Not an Exception: the SDK's retry loops catch those and would keep going."""
+
+
 def out_of_time(*_):
-    raise TimeoutError("no answer within 20 s")
+    raise OutOfTime("no answer within 20 s")
 
 
 signal.signal(signal.SIGALRM, out_of_time)
 
 
 def attempt(name, fn):
+    print(f"probe: {name}", file=sys.stderr, flush=True)
     signal.alarm(20)
     try:
         value = fn()
         calls.append({"call": name, "ok": True, "value": value})
         return value
     except BaseException as e:  # noqa: BLE001 - every failure is the finding
-        last = traceback.extract_tb(e.__traceback__)[-1]
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if "site-packages/" in f.filename][-3:]
         calls.append({"call": name, "ok": False, "error": f"{type(e).__name__}: {str(e)[:600]}",
-                      "where": f"{last.filename.split('site-packages/')[-1]}:{last.lineno}"})
+                      "where": " < ".join(f"{f.filename.split('site-packages/')[-1]}:{f.lineno} {f.name}" for f in reversed(frames))})
         return None
     finally:
         signal.alarm(0)
@@ -80,13 +85,15 @@ if subtensor is not None:
 
         replies = attempt("Dendrite.forward to our miners", lambda: asyncio.run(query()))
         if replies is not None:
-            calls[-1]["value"] = [{"uid": uid, "status": r.dendrite.status_code, "ranks": len(r.ranks)} for (uid, _), r in zip(targets, replies)]
+            calls[-1]["value"] = [{"uid": uid, "status": r.dendrite.status_code, "ranks": len(r.ranks),
+                                   "message": (r.dendrite.status_message or "")[:300], "axon": f"{a.ip}:{a.port}"}
+                                  for (uid, a), r in zip(targets, replies)]
             uids = [uid for (uid, _), r in zip(targets, replies) if r.is_success and r.ranks]
     weights = [1.0 / (1 + i) for i in range(len(uids))]
     result["weights"] = {"uids": uids, "weights": weights}
     attempt("set_weights", lambda: str(supported(
         subtensor.set_weights, wallet=wallet, netuid=netuid, uids=uids, weights=weights, mev_protection=False,
-        wait_for_inclusion=True, wait_for_finalization=False, raise_error=True)))
+        wait_for_inclusion=False, wait_for_finalization=False, raise_error=True)))
     axon = bt.Axon(wallet=wallet, ip=job["axon"]["ip"], port=job["axon"]["port"], external_ip=job["axon"]["ip"], external_port=job["axon"]["port"])
     attempt("serve_axon", lambda: str(supported(
         subtensor.serve_axon, netuid=netuid, axon=axon, mev_protection=False, wait_for_inclusion=True,
