@@ -210,7 +210,8 @@ const sdkExpectations: Record<"sdk10" | "sdk9", Record<string, true | RegExp | u
     set_weights: /Call SubtensorModule.set_mechanism_weights not found in chain metadata/,
     serve_axon: /Type 'NeuronInfo' not found in registry_type_map/
   },
-  // 9.12.2 still decodes the opaque NeuronInfoLite bytes, but calls runtime APIs spec 185 does not have.
+  // 9.12.2 still decodes the opaque NeuronInfoLite bytes, but with another layout (the axon addresses
+  // come out wrong), and calls runtime APIs spec 185 does not have.
   sdk9: {
     "Subtensor(network=endpoint)": true,
     get_current_block: true,
@@ -218,7 +219,8 @@ const sdkExpectations: Record<"sdk10" | "sdk9", Record<string, true | RegExp | u
     neurons_lite: true,
     metagraph: /Runtime API Call 'SubnetInfoRuntimeApi.get_subnet_state' not found in registry/,
     "Dendrite.forward to our miners": true,
-    set_weights: undefined,
+    // It never finishes: still decoding in async_substrate_interface's decode_scale after 20 s.
+    set_weights: /OutOfTime: no answer within 20 s/,
     serve_axon: /hexadecimal string doesn't start with 0x/
   }
 }
@@ -346,10 +348,17 @@ describe("our validator program with Python miners beside ours", () => {
       else expect({ call, outcome: String(outcome[call]) }).toEqual({ call, outcome: expect.stringMatching(want) })
     }
     const forward = probe.calls.find((c) => c.call === "Dendrite.forward to our miners")
-    if (forward?.ok === true)
-      expect([...(forward.value as Array<{ uid: number }>)].sort((a, b) => a.uid - b.uid)).toEqual(
-        [...minerUids].sort().map((uid) => expect.objectContaining({ uid, status: 200, ranks: 2 }))
-      )
+    if (forward?.ok === true) {
+      const replies = [...(forward.value as Array<{ uid: number; status: number; axon: string }>)].sort((a, b) => a.uid - b.uid)
+      expect(replies.map((r) => r.uid)).toEqual([...minerUids].sort())
+      // 9.12.2 reads our miners' axons as IPv6 garbage (e.g. "::7f00:4:8943:0" for 127.0.0.4:port), so its
+      // Dendrite cannot even build the URL (422). Our own read of the same chain has them right.
+      for (const r of replies) {
+        const served = metagraph.neurons.find((n) => n.uid === r.uid)!.axon
+        expect(r.axon).not.toBe(`${served.ip}:${served.port}`)
+        expect(r.status).toBe(422)
+      }
+    }
     if (outcome["set_weights"] === true) expect(pyWeights.map(([uid]) => uid).sort()).toEqual([...minerUids].sort())
     else expect(pyWeights).toEqual([])
   }, 180_000)
