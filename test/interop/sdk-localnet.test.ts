@@ -8,7 +8,8 @@
  *  3. a Python MTurk miner answers our validator with a HIT and its Dendrite delivers the
  *     MTurkResponse to our validator's axon, which checks the HIT with MTurk (the stub);
  *  4. Python miners (a word-count scorer and its inverse) beside our miners: our validator's weights
- *     on chain follow their answers; then the SDK's own Subtensor tries to read our chain and set weights.
+ *     on chain follow their answers, and its RankingResults reach them; then the SDK's own Subtensor
+ *     tries to read our chain and set weights.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { BunContext } from "@effect/platform-bun"
@@ -108,7 +109,7 @@ beforeAll(async () => {
     { name: "py-score", behaviour: "score" as const },
     { name: "py-contrarian", behaviour: "contrarian" as const },
     { name: "py-mturk", behaviour: "mturk" as const, hit_id: HIT_PREFIX }
-  ].map((a) => ({ ...a, wallet: { path: walletRoot, name: a.name, hotkey: "default" }, ip: pyIp, port: freePort(pyIp), allow: [ours.validator.hotkey] })))
+  ].map((a) => ({ ...a, wallet: { path: walletRoot, name: a.name, hotkey: "default" }, ip: pyIp, port: freePort(pyIp), allow: [ours.validator.hotkey], results: true })))
   for (const a of pyAxons.axons) pyByName[a.name] = a
 
   // Everyone registers with its own coldkey (the Python ones with the coldkeys bittensor-wallet made).
@@ -312,6 +313,16 @@ describe("our validator program with Python miners beside ours", () => {
     expect(w(pyByName["py-score"]!.hotkey)).toBeGreaterThan(0)
     expect(w(pyByName["py-score"]!.hotkey)).toBeGreaterThan(w(pyByName["py-contrarian"]!.hotkey))
     expect(w(ours.strong.hotkey)).toBeGreaterThan(w(pyByName["py-contrarian"]!.hotkey))
+    // Our validator's results reached the Python miners' RankingResult handler, each naming its score.
+    for (const name of ["py-score", "py-contrarian"]) {
+      const results = pyAxons.records().filter((r) => r.axon === name && r.synapse === "RankingResult")
+      expect(results.length).toBeGreaterThan(0)
+      for (const r of results) {
+        expect(r.dendrite).toBe(ours.validator.hotkey)
+        expect(typeof r.body.hotkey_to_score[pyByName[name]!.hotkey]).toBe("number")
+        expect(Object.keys(r.body.cid_to_consensus).length).toBeGreaterThan(1)
+      }
+    }
   }, 300_000)
 
   test.each(["sdk10", "sdk9"] as const)("4b. the SDK's own Subtensor (%s) on our local chain: what a Python validator can and cannot do", async (name) => {

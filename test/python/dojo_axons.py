@@ -4,7 +4,7 @@ Config (JSON file named by argv[1]):
   {"record": "<jsonl path: every synapse a forward saw>",
    "axons": [{"name", "wallet": {"path", "name", "hotkey"}, "ip", "port", "behaviour",
               "allow": [hotkeys] | null (null: anyone), "priority": {hotkey: float},
-              "sleep": seconds (slow), "hit_id": "..." (mturk)}]}
+              "sleep": seconds (slow), "hit_id": "..." (mturk), "results": serve RankingResult}]}
 Wallets are created with bittensor-wallet if missing (no password). Prints
 `READY [{"name", "hotkey", "coldkey", "ip", "port"}]` once every axon serves, then runs until killed.
 
@@ -17,7 +17,8 @@ Behaviours of the RankingRequest miner (each is real SDK code paths, nothing emu
   strict       an older/newer class with a required field we never send (from_headers fails: 400)
   skewed       replies ranks as {cid: score} (another protocol version: the caller cannot parse it)
   mturk        answers with scoring_method aws_mturk and HIT `hit_id` + the request id's first 27 hex digits
-Every axon also serves MTurkResponse (the validator side of human feedback) and records it.
+Every axon also serves MTurkResponse (the validator side of human feedback); with "results" it serves
+RankingResult as the Python Dojo miner did (no blacklist). Both are recorded.
 """
 import json
 import math
@@ -129,11 +130,20 @@ def make_axon(spec: Dict[str, Any]) -> Tuple[bt.Axon, Wallet]:
             return True, f"hotkey {synapse.dendrite.hotkey} is not a registered miner"
         return False, "allowed"
 
+    def result_forward(synapse):
+        # As the Python Dojo miner's forward_result: log (here: record) the validator's result, no blacklist.
+        record({"axon": name, "synapse": "RankingResult", "dendrite": synapse.dendrite.hotkey,
+                "body": synapse.model_dump(by_alias=True, exclude={"dendrite", "axon"})})
+        return synapse
+
     forward.__annotations__ = {"synapse": cls, "return": cls}
+    result_forward.__annotations__ = {"synapse": dojo.RankingResult, "return": dojo.RankingResult}
     mturk_forward.__annotations__ = {"synapse": dojo.MTurkResponse, "return": dojo.MTurkResponse}
     axon = bt.Axon(wallet=wallet, ip=spec["ip"], port=int(spec["port"]), external_ip=spec["ip"], external_port=int(spec["port"]))
     axon.attach(forward_fn=forward, blacklist_fn=typed(blacklist, cls, Tuple[bool, str]), priority_fn=typed(priority, cls, float))
     axon.attach(forward_fn=mturk_forward, blacklist_fn=typed(mturk_blacklist, dojo.MTurkResponse, Tuple[bool, str]))
+    if spec.get("results", False):
+        axon.attach(forward_fn=result_forward)
     return axon, wallet
 
 

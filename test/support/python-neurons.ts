@@ -27,6 +27,8 @@ export interface PyAxonSpec {
   readonly priority?: Readonly<Record<string, number>>
   readonly sleep?: number
   readonly hit_id?: string
+  /** Also serve RankingResult (as the Python Dojo miner's forward_result). */
+  readonly results?: boolean
 }
 
 /** A served Python axon. */
@@ -41,7 +43,7 @@ export interface PyAxon {
 /** One synapse a Python forward saw. */
 export interface PyRecord {
   readonly axon: string
-  readonly synapse: "RankingRequest" | "MTurkResponse"
+  readonly synapse: "RankingRequest" | "RankingResult" | "MTurkResponse"
   readonly dendrite: string
   readonly body: Record<string, any>
 }
