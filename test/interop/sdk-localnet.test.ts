@@ -149,8 +149,29 @@ beforeAll(async () => {
     )
   )
   processes.push(...miners)
-  const hotkeys = [ours.strong.hotkey, ours.medium.hotkey, ...pyAxons.axons.map((a) => a.hotkey)]
-  await waitFor("our miners' axons on chain", 90_000, async () => {
+  processes.push(
+    await run(
+      Scope.extend(
+        spawnNeuron("validator", "validator", [
+          ...common(ours.validator),
+          "--neuron.step_seconds", "1",
+          "--neuron.timeout", "5",
+          "--neuron.deadline", String(DEADLINE),
+          "--neuron.epoch_length", String(TEMPO + 1),
+          "--neuron.moving_average_alpha", "0.2",
+          "--evaluation.rate", "0.5",
+          "--data.seed", join(dir, "seed.jsonl"),
+          "--evaluation.datasets", join(dir, "evaluation.jsonl"),
+          "--mturk.endpoint_url", mturk.endpoint
+        ], logDir),
+        scope
+      )
+    )
+  )
+  // The chain builds blocks only when asked: one every 500 ms keeps epochs coming.
+  await run(Effect.forkIn(net.newBlocks(1).pipe(Effect.ignore, Effect.repeat(Schedule.spaced("500 millis"))), scope))
+  const hotkeys = [ours.validator.hotkey, ours.strong.hotkey, ours.medium.hotkey, ...pyAxons.axons.map((a) => a.hotkey)]
+  await waitFor("every axon on chain", 90_000, async () => {
     const m = await run(net.chain.metagraph(netuid))
     return hotkeys.every((h) => m.neurons.some((n) => n.hotkey === h && isServing(n.axon)))
   })
@@ -229,33 +250,6 @@ const sdkExpectations: Record<"sdk10" | "sdk9", Record<string, true | RegExp | u
 describe("our validator program with Python miners beside ours", () => {
   test("3. a Python MTurk miner's Dendrite delivers an MTurkResponse that our validator verifies with MTurk", async () => {
     const validator = ours.validator
-    processes.push(
-      await run(
-        Scope.extend(
-          spawnNeuron("validator", "validator", [
-            "--netuid", String(netuid),
-            "--subtensor.chain_endpoint", net.endpoint,
-            "--wallet.path", walletRoot, "--wallet.name", "validator", "--wallet.hotkey", "default",
-            "--axon.ip", validator.ip, "--axon.port", String(validator.axonPort),
-            "--api.ip", validator.ip, "--api.port", String(validator.apiPort),
-            "--neuron.data_dir", join(dir, "neurons", "validator"),
-            "--neuron.step_seconds", "1",
-            "--neuron.timeout", "5",
-            "--neuron.deadline", String(DEADLINE),
-            "--neuron.epoch_length", String(TEMPO + 1),
-            "--neuron.moving_average_alpha", "0.2",
-            "--evaluation.rate", "0.5",
-            "--data.seed", join(dir, "seed.jsonl"),
-            "--evaluation.datasets", join(dir, "evaluation.jsonl"),
-            "--mturk.endpoint_url", mturk.endpoint
-          ], logDir),
-          scope
-        )
-      )
-    )
-    // The chain builds blocks only when asked: one every 500 ms keeps epochs coming.
-    await run(Effect.forkIn(net.newBlocks(1).pipe(Effect.ignore, Effect.repeat(Schedule.spaced("500 millis"))), scope))
-
     // The Python MTurk miner answers our validator with a HIT; a worker answers it.
     await waitFor("a request from our validator at the Python MTurk miner", 60_000, () => pyAxons.records().some((r) => r.axon === "py-mturk"))
     const asked = pyAxons.records().find((r) => r.axon === "py-mturk")!
@@ -266,6 +260,23 @@ describe("our validator program with Python miners beside ours", () => {
     mturk.hits.set(hitId, { HITId: hitId, HITTypeId: "3PYTYPE", input: { MaxAssignments: 1 }, CreationTime: created, Expiration: created + 3600, assignments: [] })
     mturk.submitAssignment(hitId, { scores: Object.fromEntries(cids.map((cid, i) => [cid, 10 - i])) })
 
+    const toValidator = { ip: validator.ip, port: validator.axonPort, hotkey: validator.hotkey }
+    // Refused first, as the SDK Dendrite reports it: no credentials (nothing to verify with), and a caller not on the subnet.
+    const [noCredentials] = (
+      await pythonDendrite(env, { path: walletRoot, name: "py-mturk", hotkey: "default" }, [
+        { synapse: "MTurkResponse", fields: { mturk_hit_id: hitId, completion_id_to_score: { [cids[0]!]: 0.5 } }, target: toValidator, timeout: 30 }
+      ])
+    ).results
+    expect({ status: noCredentials!.status_code, message: noCredentials!.status_message }).toEqual({ status: 400, message: "aws_credentials are required to verify the HIT with MTurk" })
+    const stranger = await pythonDendrite(env, strangerWallet, [
+      { synapse: "MTurkResponse", fields: { mturk_hit_id: hitId, completion_id_to_score: { [cids[0]!]: 0.5 } }, target: toValidator, timeout: 30 }
+    ])
+    expect({ status: stranger.results[0]!.status_code, message: stranger.results[0]!.status_message }).toEqual({
+      status: 403,
+      message: `Forbidden. Key is blacklisted: hotkey ${stranger.hotkey} is not registered on subnet ${netuid}.`
+    })
+    expect(mturk.requests.filter((r) => r.operation === "ListAssignmentsForHIT")).toEqual([])
+
     const { results } = await pythonDendrite(env, { path: walletRoot, name: "py-mturk", hotkey: "default" }, [
       {
         synapse: "MTurkResponse",
@@ -274,7 +285,7 @@ describe("our validator program with Python miners beside ours", () => {
           completion_id_to_score: Object.fromEntries(cids.map((cid) => [cid, 0.5])),
           aws_credentials: { access_key_id: PY_MTURK_KEY, secret_access_key: "python-secret", session_token: "python-token", access_expiration: "2026-12-03T15:00:00+00:00", environment: "sandbox" }
         },
-        target: { ip: validator.ip, port: validator.axonPort, hotkey: validator.hotkey },
+        target: toValidator,
         timeout: 30
       }
     ])
