@@ -241,7 +241,7 @@ const sdkExpectations: Record<"sdk10" | "sdk9", Record<string, true | RegExp | u
     neurons_lite: true,
     metagraph: /Runtime API Call 'SubnetInfoRuntimeApi.get_subnet_state' not found in registry/,
     "Dendrite.forward to our miners": true,
-    // It never finishes: still decoding in async_substrate_interface's decode_scale after 20 s.
+    // It too composes `set_mechanism_weights` (not in spec 185), logs the failure and retries past 20 s.
     set_weights: /OutOfTime: no answer within 20 s/,
     serve_axon: /hexadecimal string doesn't start with 0x/
   }
@@ -383,5 +383,5 @@ describe("our validator program with Python miners beside ours", () => {
     }
     if (outcome["set_weights"] === true) expect(pyWeights.map(([uid]) => uid).sort()).toEqual([...minerUids].sort())
     else expect(pyWeights).toEqual([])
-  }, 180_000)
+  }, 300_000)
 })
