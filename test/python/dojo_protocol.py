@@ -5,7 +5,7 @@ field. `model_config` cannot be a pydantic v2 field name: it is `model_config_` 
 """
 import time
 import uuid
-from typing import Dict, List, Optional
+from typing import Dict, List, Literal, Optional
 
 import bittensor as bt
 from pydantic import BaseModel, Field
@@ -18,11 +18,12 @@ class Completion(BaseModel):
 
 class Rank(BaseModel):
     cid: str
-    score: float
+    score: float = 0.0
 
 
 class ModelConfig(BaseModel):
-    provider: Optional[str] = None
+    # The original's Provider enum.
+    provider: Optional[Literal["togetherai", "openai"]] = None
     model_name: str
 
 
