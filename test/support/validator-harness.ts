@@ -96,6 +96,8 @@ const harnessLayers = (config: HarnessConfig) => {
         deadlineSeconds: 0,
         evaluationRate: config.evaluationRate,
         evaluationWindowSeconds: 1e9,
+        // Resuming counts stored requests per kind; a self-made evaluation would use seed items unseen by that count.
+        selfMadeEvaluationShare: 0,
         queryTimeoutSeconds: 5,
         resultTimeoutSeconds: 5
       })
