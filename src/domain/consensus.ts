@@ -86,8 +86,9 @@ export const computeConsensus = (input: {
 }): Consensus => {
   const rule = input.rule ?? { name: "original" }
   const miners = participants(input.cids, input.responses)
-  // Under `new` a miner's say in the mean is its accuracy credit, so hotkeys without credit — however many — do not move it.
-  const weights = rule.name === "original" ? null : miners.map(({ response }) => clamp01(input.accuracy(response.hotkey)))
+  // Under `new` a miner's say in the mean is its accuracy credit squared: hotkeys without credit — however
+  // many — do not move it, and N copies of a barely-above-chance heuristic (credit c) weigh only N·c².
+  const weights = rule.name === "original" ? null : miners.map(({ response }) => clamp01(input.accuracy(response.hotkey)) ** 2)
 
   // Summed in hotkey order, so the floats do not depend on the order responses arrived in.
   const consensus: Array<readonly [string, number]> = []

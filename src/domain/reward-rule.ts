@@ -4,7 +4,7 @@
  *  - `original`: Laplace multiplier (c+1)/(n+2) (≥ 0.5 for a coin), (ρ+1)/2 (0.5 for noise), the plain
  *    per-completion mean, softmax at temperature 1 (a reward of 0 still gets e⁻¹ of the best share);
  *  - `new`: the Wilson-bounded credit above chance, agreement counted only above ρ = 0 (what an
- *    independent ranker gives on average), a consensus weighted by that credit (copies of a miner with no
+ *    independent ranker gives on average), a consensus weighted by that credit squared (copies of a miner with no
  *    credit weigh nothing), and rewards^exponent normalised over the participants (0 reward, 0 share).
  * The exponent was chosen with the adversarial simulation (bench/incentive-simulation.bench.ts).
  */

@@ -1,7 +1,8 @@
 /**
  * Evaluation pairs no lookup table holds: the validator takes a good completion from its own seed data
- * and pits it against a corrupted copy made on the spot — cut off mid-sentence, sentences shuffled, an
- * answer to another prompt, numbers altered, or part of it swapped for the worse answer's text. The
+ * and pits it against a corrupted copy made on the spot — sentences shuffled, an answer to another
+ * prompt, numbers altered, part of it swapped for the worse answer's text (or cut off mid-sentence, not
+ * used by default). The
  * result is an ordinary two-completion item, so once built into a request it looks like any other.
  */
 import type { PreferenceItem } from "./preference-item.ts"
@@ -46,8 +47,16 @@ const splice = (good: string, bad: string, rng: Rng): string => {
   return [...g.slice(0, cut), ...tail].join(" ")
 }
 
-/** The corruptions that can be made from these texts (each must change the text). */
-export const applicableCorruptions = (item: PreferenceItem, other: PreferenceItem): Array<Corruption> => {
+/**
+ * The corruptions the validator uses, chosen with the adversarial simulation. Left out: truncation (the
+ * corrupted text is always the shorter one: the "longer wins" cheater answered all of them right) and
+ * an answer to another prompt (a reward model that reads only the answer cannot tell — the simulation's
+ * honest models were at chance on it, so it diluted their credit towards the lookup cheater's).
+ */
+export const defaultCorruptions: ReadonlyArray<Corruption> = ["shuffled_sentences", "altered_numbers", "spliced"]
+
+/** The corruptions among `allowed` that can be made from these texts (each must change the text). */
+export const applicableCorruptions = (item: PreferenceItem, other: PreferenceItem, allowed: ReadonlyArray<Corruption> = defaultCorruptions): Array<Corruption> => {
   const { good, bad } = goodAndBad(item)
   if (good === undefined) return []
   const kinds: Array<Corruption> = []
@@ -57,7 +66,7 @@ export const applicableCorruptions = (item: PreferenceItem, other: PreferenceIte
   if (other.prompt !== item.prompt && otherGood !== undefined && otherGood !== good) kinds.push("other_prompt")
   if (/\d/.test(good)) kinds.push("altered_numbers")
   if (bad !== undefined && bad !== good && words(good).length >= 2 && words(bad).length >= 2) kinds.push("spliced")
-  return kinds
+  return kinds.filter((k) => allowed.includes(k))
 }
 
 /**
@@ -65,8 +74,13 @@ export const applicableCorruptions = (item: PreferenceItem, other: PreferenceIte
  * to another prompt): [good, corrupted] with the good one preferred, or null when no corruption applies.
  * The request builder gives it fresh cids and a random order like every request.
  */
-export const selfMadePair = (item: PreferenceItem, other: PreferenceItem, rng: Rng): (PreferenceItem & { readonly corruption: Corruption }) | null => {
-  const kinds = applicableCorruptions(item, other)
+export const selfMadePair = (
+  item: PreferenceItem,
+  other: PreferenceItem,
+  rng: Rng,
+  allowed: ReadonlyArray<Corruption> = defaultCorruptions
+): (PreferenceItem & { readonly corruption: Corruption }) | null => {
+  const kinds = applicableCorruptions(item, other, allowed)
   const { good, bad } = goodAndBad(item)
   if (kinds.length === 0 || good === undefined) return null
   const corruption = pick(kinds, rng)

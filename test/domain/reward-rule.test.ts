@@ -35,8 +35,9 @@ describe("--neuron.reward_rule original keeps today's numbers", () => {
 describe("Wilson lower bound and accuracy credit", () => {
   test("examples", () => {
     expect(wilsonLowerBound(0, 0)).toBe(0)
-    expect(wilsonLowerBound(10, 10)).toBeCloseTo(0.7225, 3)
-    expect(wilsonLowerBound(50, 100)).toBeCloseTo(0.4038, 3)
+    expect(wilsonLowerBound(10, 10, 1.96)).toBeCloseTo(0.7225, 3)
+    expect(wilsonLowerBound(50, 100, 1.96)).toBeCloseTo(0.4038, 3)
+    expect(wilsonLowerBound(50, 100)).toBeCloseTo(0.3753, 3)
     expect(accuracyCredit(5, 10)).toBe(0)
     expect(accuracyCredit(7, 10)).toBe(0) // 70 % of 10 is not evidence of skill
     expect(accuracyCredit(900, 1000)).toBeGreaterThan(0.75)
@@ -142,7 +143,7 @@ describe("new rule: a consensus a swarm cannot buy", () => {
     )
   })
 
-  test("with credits, the consensus is the credit-weighted mean", () => {
+  test("with credits, the consensus is the mean weighted by credit²", () => {
     const c = computeConsensus({
       cids: ["a", "b"],
       responses: [
@@ -152,7 +153,7 @@ describe("new rule: a consensus a swarm cannot buy", () => {
       accuracy: (h) => (h === "x" ? 0.75 : 0.25),
       rule: defaultRewardRule
     })
-    expect(c.cidToConsensus).toEqual({ a: 0.75, b: 0.25 })
+    expect(c.cidToConsensus).toEqual({ a: 0.9, b: 0.1 })
     // x agrees (ρ = 1, credit 0.75), y disagrees (ρ = −1): all of the request goes to x.
     expect(c.hotkeyToScore).toEqual({ x: 1, y: 0 })
   })

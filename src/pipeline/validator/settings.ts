@@ -51,5 +51,5 @@ export const defaultValidatorSettings: Omit<ValidatorSettingsShape, "netuid"> = 
   resultTimeoutSeconds: 12,
   deliveryMaxAttempts: 3,
   rewardRule: defaultRewardRule,
-  selfMadeEvaluationShare: 0.5
+  selfMadeEvaluationShare: 0.75
 }
