@@ -245,8 +245,8 @@ export const renderSimulation = (result: SimulationResult): string => {
       rows[0]!.kind,
       String(rows.length),
       `${c}/${n}`,
-      Math.max(...rows.map((r) => r.score)).toFixed(4),
-      Math.max(...rows.map((r) => r.incentive)).toFixed(4),
+      Math.max(...rows.map((r) => r.score)).toPrecision(3),
+      Math.max(...rows.map((r) => r.incentive)).toPrecision(3),
       `${(100 * rel.get(strategy)!).toFixed(1)} %`
     ]
   })

@@ -40,16 +40,16 @@ export const queryStep = Effect.fn("Validator.queryStep")(function* () {
   const rng = yield* (yield* RequestRandomness).rng
   const evaluate = rng() < settings.evaluationRate
   const kind = evaluate ? "evaluation" : "seed"
+  // Under the new rule part of the evaluations are made from the seed data, so no public table answers
+  // them. Drawn before the sample, so what is asked does not depend on how many miners there are.
+  const selfMade = evaluate && settings.rewardRule.name === "new" && rng() < settings.selfMadeEvaluationShare
+  const selfMadeItem = selfMade ? yield* Effect.zipWith(data.seed.next, data.seed.next, (a, b) => selfMadePair(a, b, rng)) : null
   const miners = selectMiners(metagraph, { self, sampleSize: settings.sampleSize, vpermitTaoLimit: settings.vpermitTaoLimit }, rng)
   if (miners.length === 0) {
     yield* Effect.logWarning("no serving miners to query")
     return { requestId: null, kind, queried: 0, kept: 0, statuses: new Map() } satisfies QueryStepResult
   }
-  // Under the new rule part of the evaluations are made from the seed data, so no public table answers them.
-  const selfMade = evaluate && settings.rewardRule.name === "new" && rng() < settings.selfMadeEvaluationShare
-  const item: PreferenceItem = selfMade
-    ? ((yield* Effect.zipWith(data.seed.next, data.seed.next, (a, b) => selfMadePair(a, b, rng))) ?? (yield* data.evaluation.next))
-    : yield* (evaluate ? data.evaluation : data.seed).next
+  const item: PreferenceItem = selfMadeItem ?? (yield* (evaluate ? data.evaluation : data.seed).next)
   const now = yield* nowSeconds
   const built = buildRequest(item, { requestId: randomUuid(rng), epochTimestamp: now, evaluate }, rng)
   const outcome = yield* queryMiners(built.request, miners, settings.queryTimeoutSeconds)
