@@ -1,7 +1,7 @@
 /**
  * The demo's closing table and its verdict: every miner's measured accuracy next to what the subnet made
  * of it (the validator's consensus score, the weight on chain, the incentive Yuma gave). The mechanism
- * works when incentive follows accuracy.
+ * works when incentive follows accuracy and a miner that scores at random earns (next to) nothing.
  */
 
 /** One miner's row. */
@@ -19,14 +19,28 @@ export interface MinerRow {
   readonly weight: number
   /** Its incentive on chain, in [0, 1]. */
   readonly incentive: number
+  /** A miner that does no work (random scores): shown, kept out of the accuracy order. */
+  readonly cheater?: boolean
 }
 
 const byAccuracy = (rows: ReadonlyArray<MinerRow>) => [...rows].sort((a, b) => (b.accuracy ?? -1) - (a.accuracy ?? -1))
 
-/** True when sorting the miners of known accuracy (best first) gives strictly decreasing incentive. */
+/**
+ * True when, sorting the miners of known accuracy best first, the best earns something and incentive
+ * strictly decreases along the list — except that miners the rule pays nothing (no skill shown above
+ * chance) may tie at zero at the bottom.
+ */
 export const incentiveFollowsAccuracy = (rows: ReadonlyArray<MinerRow>): boolean => {
-  const known = byAccuracy(rows.filter((r) => r.accuracy !== null))
-  return known.every((row, i) => i === 0 || known[i - 1]!.incentive > row.incentive)
+  const known = byAccuracy(rows.filter((r) => r.accuracy !== null && r.cheater !== true))
+  if (known.length > 0 && !(known[0]!.incentive > 0)) return false
+  return known.every((row, i) => i === 0 || known[i - 1]!.incentive > row.incentive || (known[i - 1]!.incentive === 0 && row.incentive === 0))
+}
+
+/** The best cheater's incentive over the best honest miner's (0 without cheaters or honest incentive). */
+export const cheaterShare = (rows: ReadonlyArray<MinerRow>): number => {
+  const best = Math.max(0, ...rows.filter((r) => r.cheater !== true).map((r) => r.incentive))
+  const cheat = Math.max(0, ...rows.filter((r) => r.cheater === true).map((r) => r.incentive))
+  return best > 0 ? cheat / best : 0
 }
 
 const pad = (s: string, n: number) => s.padEnd(n)
