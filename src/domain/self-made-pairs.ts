@@ -38,12 +38,17 @@ const alterNumbers = (text: string, rng: Rng): string =>
     }
   })
 
-/** The first part of the good text, the rest taken from the worse answer. */
+/**
+ * The first 30–60 % of the good text's words, the rest as many words from the worse answer (from a
+ * random place, wrapping round): as long as the good text, so "the longer wins" learns nothing from it
+ * (with a free length the corrupted text was shorter often enough for that rule to earn).
+ */
 const splice = (good: string, bad: string, rng: Rng): string => {
   const g = words(good)
   const b = words(bad)
-  const cut = Math.max(1, Math.round(g.length * (0.3 + 0.3 * rng())))
-  const tail = b.slice(Math.min(b.length - 1, Math.round(b.length * (0.3 + 0.3 * rng()))))
+  const cut = Math.max(1, Math.min(g.length - 1, Math.round(g.length * (0.3 + 0.3 * rng()))))
+  const start = Math.floor(rng() * b.length)
+  const tail = Array.from({ length: g.length - cut }, (_, i) => b[(start + i) % b.length]!)
   return [...g.slice(0, cut), ...tail].join(" ")
 }
 
