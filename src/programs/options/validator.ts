@@ -69,7 +69,7 @@ export const validatorOptions: Options.Options<ValidatorFlags> = Options.all({
   evaluationRate: fraction("evaluation.rate", "Share of requests that are hidden human-preference pairs", d.evaluationRate),
   rewardRule: Options.choice("neuron.reward_rule", RewardRuleName.literals).pipe(
     Options.withDescription(
-      "How miners are paid: new (accuracy credit above chance with a Wilson bound, agreement above noise, an accuracy-weighted consensus, " +
+      "How miners are paid: new (accuracy credit above chance with a Wilson bound, agreement above noise, a consensus weighted by credit², " +
         "rewards squared and normalised so no work earns nothing) or original (the original subnet's softmax, plain mean and Laplace multiplier). Default new."
     ),
     Options.withDefault("new" as const)
