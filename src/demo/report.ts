@@ -25,15 +25,21 @@ export interface MinerRow {
 
 const byAccuracy = (rows: ReadonlyArray<MinerRow>) => [...rows].sort((a, b) => (b.accuracy ?? -1) - (a.accuracy ?? -1))
 
+/** Below this share of the best miner's incentive a miner counts as paid nothing (u16 weights, a lucky streak). */
+export const paidNothingBelow = 0.01
+
 /**
  * True when, sorting the miners of known accuracy best first, the best earns something and incentive
- * strictly decreases along the list — except that miners the rule pays nothing (no skill shown above
- * chance) may tie at zero at the bottom.
+ * strictly decreases along the list — except that miners the rule pays (next to) nothing, under 1 % of
+ * the best (no skill shown above chance yet), may come in any order at the bottom.
  */
 export const incentiveFollowsAccuracy = (rows: ReadonlyArray<MinerRow>): boolean => {
   const known = byAccuracy(rows.filter((r) => r.accuracy !== null && r.cheater !== true))
-  if (known.length > 0 && !(known[0]!.incentive > 0)) return false
-  return known.every((row, i) => i === 0 || known[i - 1]!.incentive > row.incentive || (known[i - 1]!.incentive === 0 && row.incentive === 0))
+  if (known.length === 0) return true
+  const best = known[0]!.incentive
+  if (!(best > 0)) return false
+  const nothing = (r: MinerRow) => r.incentive < paidNothingBelow * best
+  return known.every((row, i) => i === 0 || (nothing(known[i - 1]!) ? nothing(row) : nothing(row) || known[i - 1]!.incentive > row.incentive))
 }
 
 /** The best cheater's incentive over the best honest miner's (0 without cheaters or honest incentive). */

@@ -21,6 +21,9 @@ describe("demo verdict", () => {
     expect(incentiveFollowsAccuracy([row("a", 0.9, 0.7), row("b", 0.7, 0), row("c", 0.5, 0)])).toBe(true)
     expect(incentiveFollowsAccuracy([row("a", 0.9, 0.7), row("b", 0.7, 0), row("c", 0.5, 0.1)])).toBe(false)
     expect(incentiveFollowsAccuracy([row("a", 0.9, 0), row("b", 0.7, 0)])).toBe(false)
+    // Under 1 % of the best counts as paid nothing: the order among those does not matter.
+    expect(incentiveFollowsAccuracy([row("a", 0.9, 0.976), row("b", 0.8, 0.022), row("c", 0.7, 0), row("d", 0.5, 0.002)])).toBe(true)
+    expect(incentiveFollowsAccuracy([row("a", 0.9, 0.9), row("b", 0.7, 0.005), row("c", 0.5, 0.05)])).toBe(false)
   })
 
   test("a cheater is kept out of the order, and its share of the best honest incentive is reported", () => {
