@@ -10,75 +10,23 @@
 import { readFileSync } from "node:fs"
 import { HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { BunHttpServer } from "@effect/platform-bun"
-import { Effect, Either, Exit, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
-import { keypairFromUri, signHex, verify } from "../src/adapters/sr25519.ts"
-import type { RankingRequest } from "../src/domain/protocol.ts"
-import { dendriteMessage, encodeBody, terminal, toHeaders, toJson, wireBodyHash } from "../src/domain/synapse.ts"
+import { signHex, verify } from "../src/adapters/sr25519.ts"
+import { dendriteMessage } from "../src/domain/synapse.ts"
 import { RankingRequestSynapse } from "../src/domain/synapses.ts"
 import { axonRoute } from "../src/services/axon.ts"
 import type { LoadJob, LoadResult } from "./http-load.worker.ts"
+import { bodyHash, load as loadFrom, mainThreadCpu, miner, prepare as prepareFor, validator } from "./signed-requests.ts"
 
 const CONCURRENCY = 64
 const REQUESTS = Number(process.env.AXON_BENCH_REQUESTS ?? 5_120)
 const HOST = "127.0.0.2"
-
-const miner = keypairFromUri("//Bob")
-const validator = keypairFromUri("//Alice")
-
-const body: RankingRequest = {
-  epoch_timestamp: 1718000000.25,
-  request_id: "bench-request",
-  prompt: "Write a haiku about consensus. ".repeat(4),
-  n_completions: 4,
-  completions: ["a", "b", "c", "d"].map((cid) => ({ cid, text: `Completion ${cid}: ${"lorem ipsum dolor sit amet ".repeat(8)}` })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-}
-const wire = Either.getOrThrow(encodeBody(RankingRequestSynapse, body))
-const bodyHash = wireBodyHash(RankingRequestSynapse, wire)
-
-/** `lanes` × `perLane` requests signed as the SDK dendrite signs them, one uuid per lane, nonces increasing. */
-const prepare = (lanes: number, perLane: number) => {
-  let nonce = BigInt(Date.now()) * 1_000_000n
-  return Array.from({ length: lanes }, () => {
-    const uuid = crypto.randomUUID()
-    return Array.from({ length: perLane }, () => {
-      nonce += 1n
-      const signature = signHex(validator, dendriteMessage({ nonce, dendriteHotkey: validator.ss58Address, axonHotkey: miner.ss58Address, uuid, bodyHash }))
-      const envelope = {
-        timeout: 60,
-        dendrite: terminal({ ip: "203.0.113.7", version: 9012002, nonce, uuid, hotkey: validator.ss58Address, signature }),
-        axon: terminal({ ip: HOST, port: 8091, hotkey: miner.ss58Address })
-      }
-      return { headers: { ...toHeaders(RankingRequestSynapse, envelope, wire, bodyHash), "content-type": "application/json" }, body: toJson(RankingRequestSynapse, envelope, wire) }
-    })
-  })
-}
-
-const load = (url: string, lanes: LoadJob["lanes"]) =>
-  new Promise<LoadResult>((resolve, reject) => {
-    const worker = new Worker(new URL("./http-load.worker.ts", import.meta.url))
-    worker.onmessage = (e: MessageEvent<LoadResult>) => {
-      worker.terminate()
-      resolve(e.data)
-    }
-    worker.onerror = (e) => reject(e)
-    worker.postMessage({ url, lanes } satisfies LoadJob)
-  })
+const prepare = (lanes: number, perLane: number) => prepareFor(lanes, perLane, HOST)
+const load = (url: string, lanes: LoadJob["lanes"]) => loadFrom(url, lanes)
 
 const perSecond = (r: LoadResult) => ((r.statuses[200] ?? 0) / r.elapsedMs) * 1000
 const fmt = (n: number) => n.toFixed(0).padStart(7)
-
-/** CPU seconds used so far by this (the main) thread: utime + stime from /proc, in 1/100 s ticks. */
-const mainThreadCpu = (): number => {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
 
 /** Runs a load and returns the wall-clock result and the serving thread's CPU seconds. */
 const measure = async (url: string, lanes: LoadJob["lanes"]) => {

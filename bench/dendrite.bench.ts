@@ -8,26 +8,13 @@
 import { Effect, ManagedRuntime } from "effect"
 import * as DendriteLive from "../src/adapters/dendrite.ts"
 import { keypairFromSeed, keypairFromUri } from "../src/adapters/sr25519.ts"
-import type { RankingRequest } from "../src/domain/protocol.ts"
 import { RankingRequestSynapse } from "../src/domain/synapses.ts"
 import { Dendrite, type DendriteResponse } from "../src/services/dendrite.ts"
 import type { FleetMessage } from "./axon-fleet.worker.ts"
+import { body } from "./signed-requests.ts"
 
 const AXONS = Number(process.env.DENDRITE_BENCH_AXONS ?? 256)
 const ROUNDS = 4
-
-const body: RankingRequest = {
-  epoch_timestamp: 1718000000.25,
-  request_id: "bench-request",
-  prompt: "Write a haiku about consensus.",
-  n_completions: 4,
-  completions: ["a", "b", "c", "d"].map((cid) => ({ cid, text: `Completion ${cid}: ${"lorem ipsum dolor sit amet ".repeat(8)}` })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-}
 
 const hotkeys = Array.from({ length: AXONS }, (_, i) => {
   const seed = new Uint8Array(32)

@@ -37,6 +37,9 @@ export interface AxonConfig {
 }
 
 /** The SDK's defaults where it has one (port 8091, 10 workers); 1 MiB bodies, 256 waiting, 5 min timeout cap. */
+/** Least idle timeout of the axon's connections (Bun's `idleTimeout`): above aiohttp's 15 s keep-alive, see makeAxon. */
+const MIN_IDLE_SECONDS = 20
+
 export const defaultAxonConfig: Omit<AxonConfig, "hotkey"> = {
   ip: "0.0.0.0",
   port: 8091,
@@ -78,7 +81,12 @@ export const makeAxon = (config: AxonConfig, routes: ReadonlyArray<AxonRoute>) =
       return Effect.interruptible(handlers.get(name) ?? notFound(state, names, name))
     })
 
-    const server = yield* BunHttpServer.make({ hostname: config.ip, port: config.port }).pipe(
+    // aiohttp (the Python SDK's Dendrite) reuses a pooled connection up to 15 s old without noticing a
+    // close that arrived while its event loop was busy: with Bun's default idle timeout of 10 s the first
+    // query after a pause failed ("Can not write request body"). Plain Bun.serve also cuts a request whose
+    // handler runs past it, so it covers the longest timeout we accept too (Bun's maximum is 255 s).
+    const idleTimeout = Math.min(255, Math.max(MIN_IDLE_SECONDS, config.maxTimeout + 5))
+    const server = yield* BunHttpServer.make({ hostname: config.ip, port: config.port, idleTimeout }).pipe(
       Effect.catchAllDefect((cause) =>
         Effect.fail(new AxonServeError({ message: `cannot listen on ${config.ip}:${config.port}: ${String(cause)}`, cause }))
       )

@@ -4,9 +4,20 @@
  * ones). It checks what the runtime checks, in the runtime's order: registration, version key, weight
  * rate limit, validator permit, duplicate and unknown uids, weight count and limit, axon IP and port.
  * Tests steer it through `ChainMemoryControl` (blocks, stake, permits, hyperparameters, funds).
+ *
+ * With `spec425` it follows today's subtensor instead: an epoch counter per subnet (`epoch-schedule.ts`),
+ * commit-reveal on by default, hash commits keyed by epoch (`(hash, epoch, block)`, at most 10, revealed
+ * only in epoch `commit_epoch + period`), timelocked commits checked for `CommitRevealWeightsVersion` and
+ * revealed by the twin itself at the start of their reveal epoch's blocks once their drand round has a
+ * pulse: its own beacon key signs rounds, on a drand clock that runs `blockSeconds` per block from the
+ * `Clock` at creation. Mechanisms (`mecid`) are checked; weights of mechanisms > 0 are kept apart.
  */
-import { Context, Duration, Effect, Layer, Option, Schedule } from "effect"
-import { blake2AsHex } from "@polkadot/util-crypto"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Schedule } from "effect"
+import { blake2AsHex, decodeAddress } from "@polkadot/util-crypto"
+import { epochWithLookahead, firstBlockOfEpoch, stepEpoch, type EpochScheduleState } from "../domain/epoch-schedule.ts"
+import { QUICKNET, beaconPublicKey, signRound, timelockOpen } from "../domain/timelock.ts"
+import type { WeightsRuntime } from "../domain/weights-path.ts"
+import { decodeWeightsTlockPayload } from "../domain/weights-tlock-payload.ts"
 import { intToIp, isChainAcceptedIp, parseIp } from "../domain/ip.ts"
 import type { Keypair } from "../domain/keypair.ts"
 import { isEpochBlock, nextEpochBlock, unservedAxon, type Hyperparameters, type Metagraph, type Neuron } from "../domain/metagraph.ts"
@@ -18,7 +29,8 @@ import {
   type AdminCall,
   type ChainShape,
   type DispatchKind,
-  type ServeAxonParams
+  type ServeAxonParams,
+  type TimelockedCommit
 } from "../services/chain.ts"
 import { runEpoch, type EpochNeuron } from "./chain-memory-epoch.ts"
 
@@ -40,6 +52,8 @@ interface MemoryNeuron extends EpochNeuron {
   registeredAt: number
   active: boolean
   axon: MemoryAxon | undefined
+  /** Weights on mechanisms > 0 (spec425). */
+  readonly mechanismWeights: Map<number, ReadonlyArray<readonly [number, number]>>
 }
 
 type MutableHyper = { -readonly [K in keyof Hyperparameters]: Hyperparameters[K] }
@@ -52,6 +66,25 @@ interface MemorySubnet {
   /** Emission per block, in rao (0 = none, as a fresh subnet on spec 185). */
   emissionPerBlock: bigint
   readonly commits: Map<string, { readonly hash: string; readonly block: number }>
+  /** spec425: the epoch counter's storage. */
+  epoch: Omit<EpochScheduleState, "currentBlock" | "tempo">
+  mechanismCount: number
+  /** spec425: hash commits per hotkey, oldest first. */
+  readonly epochCommits: Map<string, Array<{ readonly hash: string; readonly epoch: number; readonly block: number }>>
+  /** spec425: timelocked commits per `netuid_index`, per commit epoch. */
+  readonly timelocked: Map<number, Map<number, Array<{ readonly who: string; readonly block: number; readonly commit: Uint8Array; readonly round: number }>>>
+}
+
+/** Today's runtime (subtensor spec 425): what differs from spec 185 in the twin. */
+export interface Spec425Options {
+  /** `CommitRevealWeightsVersion`. Default 4. */
+  readonly commitRevealVersion?: number
+  /** Whether the metadata has the timelocked commit calls. Default true (false: a runtime with epoch-keyed hash commits only). */
+  readonly timelocked?: boolean
+  /** The twin's drand secret key (32 bytes); its public key is what `weightsRuntime` reports. */
+  readonly beaconSecretKey?: Uint8Array
+  /** Seconds per block on the twin's drand clock. Default 12. */
+  readonly blockSeconds?: number
 }
 
 /** A neuron to start with. */
@@ -72,6 +105,8 @@ export interface InitialSubnet {
   readonly neurons?: ReadonlyArray<InitialNeuron>
   /** Emission per block, in TAO. */
   readonly emissionPerBlock?: number
+  /** Mechanisms of the subnet (spec425). Default 1. */
+  readonly mechanismCount?: number
 }
 
 /** The twin's starting state. */
@@ -84,6 +119,8 @@ export interface ChainMemoryState {
   readonly subnets?: ReadonlyArray<InitialSubnet>
   /** Limit for the commit-reveal wait. Default 30 s. */
   readonly revealTimeout?: Duration.DurationInput
+  /** Behave as today's runtime (epoch counter, timelocked commits) instead of spec 185. */
+  readonly spec425?: Spec425Options
 }
 
 /** Test controls of the in-memory chain. */
@@ -100,6 +137,10 @@ export interface ChainMemoryControlShape {
   readonly fund: (address: string, rao: bigint) => Effect.Effect<void>
   /** Sets a subnet's emission per block (TAO). */
   readonly setEmission: (netuid: number, taoPerBlock: number) => Effect.Effect<void>
+  /** spec425: sets `CommitRevealWeightsVersion` (global, as `sudo_set_commit_reveal_version`). */
+  readonly setCommitRevealVersion: (version: number) => Effect.Effect<void>
+  /** spec425: timelocked commits not yet revealed on a subnet mechanism. */
+  readonly pendingTimelocked: (netuid: number, mechanismId?: number) => Effect.Effect<number>
 }
 
 /** Controls of the in-memory chain (provided by `ChainMemory.layer`). */
@@ -129,6 +170,21 @@ const newSubnetDefaults = (netuid: number): MutableHyper => ({
   burn: TAO
 })
 
+/** Hyperparameters of a subnet just registered on today's runtime: commit-reveal on, 1 epoch. */
+const spec425Defaults = (netuid: number): MutableHyper => ({
+  ...newSubnetDefaults(netuid),
+  commitRevealEnabled: true,
+  commitRevealPeriod: 1,
+  commitRevealUnit: "epochs"
+})
+
+const freshEpoch = (block: number): MemorySubnet["epoch"] => ({
+  lastEpochBlock: block,
+  pendingEpochAt: 0,
+  subnetEpochIndex: 0,
+  blocksSinceLastStep: 0
+})
+
 const fail = (operation: string, name: string, kind: DispatchKind, docs: string) =>
   Effect.fail(new ChainDispatchError({ operation, pallet: "SubtensorModule", name, docs, kind }))
 
@@ -148,6 +204,28 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     const lock = yield* Effect.makeSemaphore(1)
     const revealTimeoutMs = Duration.toMillis(initial.revealTimeout ?? Duration.seconds(30))
     let head = initial.block ?? 1
+    const v4 = initial.spec425
+    let commitRevealVersion = v4?.commitRevealVersion ?? 4
+    const blockSeconds = v4?.blockSeconds ?? 12
+    const beaconSecret = v4?.beaconSecretKey ?? new Uint8Array(32).fill(0x25)
+    const beaconKey = v4 === undefined ? QUICKNET.publicKeyHex : beaconPublicKey(beaconSecret)
+    const drandStart = { seconds: (yield* Clock.currentTimeMillis) / 1000, block: head }
+    /** The latest drand round with a pulse at `block`, on the twin's drand clock. */
+    const latestRound = (block: number) =>
+      Math.floor((drandStart.seconds + (block - drandStart.block) * blockSeconds - QUICKNET.genesisTime) / QUICKNET.periodSeconds)
+    const defaultsFor = (netuid: number) => (v4 ? spec425Defaults(netuid) : newSubnetDefaults(netuid))
+    const newSubnet = (netuid: number, owner: string, hyper: MutableHyper, emissionPerBlock: bigint, mechanismCount = 1): MemorySubnet => ({
+      netuid,
+      owner,
+      hyper,
+      neurons: [],
+      emissionPerBlock,
+      commits: new Map(),
+      epoch: freshEpoch(head),
+      mechanismCount,
+      epochCommits: new Map(),
+      timelocked: new Map()
+    })
     const sudoKey = initial.sudo ?? ALICE
     const balances = new Map<string, bigint>(Object.entries(initial.balances ?? {}))
     const stakes = new Map<string, bigint>()
@@ -170,19 +248,13 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
       lastUpdate: block,
       registeredAt: block,
       active: true,
-      axon: undefined
+      axon: undefined,
+      mechanismWeights: new Map()
     })
 
     for (const s of initial.subnets ?? []) {
-      const hyper = { ...newSubnetDefaults(s.netuid), ...s.hyperparameters, netuid: s.netuid, subnetworkN: 0 }
-      const subnet: MemorySubnet = {
-        netuid: s.netuid,
-        owner: s.owner ?? ALICE,
-        hyper,
-        neurons: [],
-        emissionPerBlock: BigInt(Math.round((s.emissionPerBlock ?? 0) * 1e9)),
-        commits: new Map()
-      }
+      const hyper = { ...defaultsFor(s.netuid), ...s.hyperparameters, netuid: s.netuid, subnetworkN: 0 }
+      const subnet = newSubnet(s.netuid, s.owner ?? ALICE, hyper, BigInt(Math.round((s.emissionPerBlock ?? 0) * 1e9)), s.mechanismCount)
       for (const [uid, n] of (s.neurons ?? []).entries()) {
         const neuron = newNeuron(uid, n.hotkey, n.coldkey, head)
         neuron.validatorPermit = n.validatorPermit ?? false
@@ -199,11 +271,49 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
 
     const stakeOf = (hotkey: string) => stakes.get(hotkey) ?? 0n
 
-    /** Builds one block: the epoch of every subnet whose epoch block it is runs first (on_initialize). */
+    const epochState = (s: MemorySubnet): EpochScheduleState => ({ ...s.epoch, tempo: s.hyper.tempo, currentBlock: head })
+
+    /** spec425 `reveal_crv3_commits`: before the coinbase, open this epoch's due timelocked commits that have a pulse. */
+    const revealTimelocked = (subnet: MemorySubnet, block: number) => {
+      const period = subnet.hyper.commitRevealPeriod
+      const cur = epochWithLookahead({ ...epochState(subnet), currentBlock: block - 1 }, block)
+      const revealEpoch = cur - period
+      for (const [index, byEpoch] of subnet.timelocked) {
+        for (const epoch of [...byEpoch.keys()]) if (epoch < revealEpoch) byEpoch.delete(epoch)
+        if (cur < period) continue
+        const due = byEpoch.get(revealEpoch) ?? []
+        const unrevealed = due.filter((c) => c.round > latestRound(block))
+        for (const c of due) {
+          if (c.round > latestRound(block)) continue
+          // As the runtime: a commit that does not open, decode or apply is dropped silently.
+          const opened = Either.try(() => decodeWeightsTlockPayload(timelockOpen(c.commit, signRound(beaconSecret, c.round))))
+          if (Either.isLeft(opened)) continue
+          const p = opened.right
+          if (Buffer.from(p.hotkey).toString("hex") !== Buffer.from(decodeAddress(c.who)).toString("hex")) continue
+          Effect.runSync(
+            Effect.either(
+              applyWeights("revealTimelocked", subnet.netuid, c.who, p.uids, p.values, Number(p.versionKey), block, {
+                mechanismId: Math.floor(index / 4096)
+              })
+            )
+          )
+        }
+        if (unrevealed.length > 0) byEpoch.set(revealEpoch, unrevealed)
+        else byEpoch.delete(revealEpoch)
+      }
+    }
+
+    /** Builds one block: due reveals, then the epoch of every subnet whose epoch fires (on_initialize). */
     const buildBlock = () => {
       head += 1
       for (const subnet of subnets.values()) {
-        if (!isEpochBlock(head, subnet.netuid, subnet.hyper.tempo)) continue
+        if (v4) {
+          revealTimelocked(subnet, head)
+          const before = subnet.epoch.subnetEpochIndex
+          const { currentBlock: _, tempo: __, ...next } = stepEpoch({ ...epochState(subnet), currentBlock: head - 1 }, head)
+          subnet.epoch = next
+          if (next.subnetEpochIndex === before) continue
+        } else if (!isEpochBlock(head, subnet.netuid, subnet.hyper.tempo)) continue
         for (const x of subnet.neurons) x.stakeRao = stakeOf(x.hotkey)
         runEpoch(subnet.neurons, subnet.hyper.maxAllowedValidators, subnet.emissionPerBlock * BigInt(subnet.hyper.tempo + 1))
         for (const x of subnet.neurons) stakes.set(x.hotkey, x.stakeRao)
@@ -269,8 +379,11 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     const uidOf = (netuid: number, hotkey: string) =>
       Effect.sync(() => Option.map(Option.fromNullable(subnets.get(netuid)?.neurons.find((x) => x.hotkey === hotkey)), (x) => x.uid))
 
-    const weightsOf = (netuid: number, uid: number) =>
-      Effect.sync(() => subnets.get(netuid)?.neurons.find((x) => x.uid === uid)?.weights ?? [])
+    const weightsOf = (netuid: number, uid: number, mechanismId = 0) =>
+      Effect.sync(() => {
+        const x = subnets.get(netuid)?.neurons.find((n) => n.uid === uid)
+        return (mechanismId === 0 ? x?.weights : x?.mechanismWeights.get(mechanismId)) ?? []
+      })
 
     const burnedRegister = (netuid: number, coldkey: Keypair, hotkey: string) =>
       Effect.zipRight(
@@ -350,7 +463,16 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
       })
 
     /** The spec-185 `do_set_weights` checks, in its order, then the write. */
-    const applyWeights = (op: string, netuid: number, hotkey: string, uids: ReadonlyArray<number>, values: ReadonlyArray<number>, versionKey: number, blockNumber: number) =>
+    const applyWeights = (
+      op: string,
+      netuid: number,
+      hotkey: string,
+      uids: ReadonlyArray<number>,
+      values: ReadonlyArray<number>,
+      versionKey: number,
+      blockNumber: number,
+      opts: { readonly mechanismId?: number } = {}
+    ) =>
       Effect.gen(function* () {
         if (uids.length !== values.length) return yield* fail(op, "WeightVecNotEqualSize", "WeightVecNotEqualSize", "The uid and weight vectors differ in length.")
         const subnet = yield* subnetOf(op, netuid)
@@ -361,7 +483,9 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
         if (hyper.weightsVersionKey !== 0 && versionKey < hyper.weightsVersionKey) {
           return yield* fail(op, "IncorrectNetworkVersionKey", "IncorrectNetworkVersionKey", "The version key is below the subnet's.")
         }
-        if (neuron.lastUpdate !== 0 && blockNumber - neuron.lastUpdate < hyper.weightsRateLimit) {
+        // Today's runtime skips the rate limit when commit-reveal is on (the commit was rate-limited).
+        const rateLimited = !(v4 && hyper.commitRevealEnabled)
+        if (rateLimited && neuron.lastUpdate !== 0 && blockNumber - neuron.lastUpdate < hyper.weightsRateLimit) {
           return yield* fail(op, "SettingWeightsTooFast", "SettingWeightsTooFast", "Weights set faster than the subnet's rate limit.")
         }
         const selfWeight = values.length === 1 && uids[0] === neuron.uid
@@ -377,7 +501,9 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
         if (!selfWeight && hyper.maxWeightsLimit < 65535 && sum > 0 && (Math.max(...values) / sum) * 65535 > hyper.maxWeightsLimit) {
           return yield* fail(op, "MaxWeightExceeded", "MaxWeightExceeded", "A weight exceeds the subnet's limit.")
         }
-        neuron.weights = uids.map((u, i) => [u, upscaled[i] ?? 0] as const)
+        const row = uids.map((u, i) => [u, upscaled[i] ?? 0] as const)
+        if ((opts.mechanismId ?? 0) === 0) neuron.weights = row
+        else neuron.mechanismWeights.set(opts.mechanismId ?? 0, row)
         neuron.lastUpdate = blockNumber
         return blockNumber
       })
@@ -385,18 +511,96 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     const commitHash = (hotkey: string, netuid: number, uids: ReadonlyArray<number>, values: ReadonlyArray<number>, versionKey: number) =>
       blake2AsHex(JSON.stringify([hotkey, netuid, uids, values, versionKey]), 256)
 
-    const setWeights = (netuid: number, hotkey: Keypair, uids: ReadonlyArray<number>, weights: ReadonlyArray<number>, versionKey: number) =>
+    /** spec425 commit checks shared by hash and timelocked commits, in the runtime's order (version: timelocked only). */
+    const checkCommit = (op: string, s: MemorySubnet, who: string, mechanismId: number, block: number, version?: number) =>
+      Effect.gen(function* () {
+        if (mechanismId >= s.mechanismCount) return yield* fail(op, "MechanismDoesNotExist", "MechanismDoesNotExist", "The mechanism does not exist.")
+        if (!s.hyper.commitRevealEnabled) return yield* fail(op, "CommitRevealDisabled", "CommitRevealDisabled", "Commit-reveal is off.")
+        if (version !== undefined && version !== commitRevealVersion)
+          return yield* fail(op, "IncorrectCommitRevealVersion", "IncorrectCommitRevealVersion", "The commit-reveal version is not the chain's.")
+        const neuron = s.neurons.find((x) => x.hotkey === who)
+        if (neuron === undefined) return yield* fail(op, "HotKeyNotRegisteredInSubNet", "NotRegistered", "Not registered.")
+        if (neuron.lastUpdate !== 0 && block - neuron.lastUpdate < s.hyper.weightsRateLimit)
+          return yield* fail(op, "CommittingWeightsTooFast", "CommittingWeightsTooFast", "Committing faster than the weights rate limit.")
+        return neuron
+      })
+
+    /** The reveal epoch's first block, and the last one, from the head (spec425 hash commits). */
+    const epochWindow = (s: MemorySubnet, commitEpoch: number) => {
+      const state = epochState(s)
+      const target = commitEpoch + s.hyper.commitRevealPeriod
+      const bound = (s.hyper.commitRevealPeriod + 2) * Math.max(1, s.hyper.tempo) + 2
+      const first = firstBlockOfEpoch(state, head + 1, target, bound)
+      return { first, last: firstBlockOfEpoch(state, head + 1, target + 1, bound + s.hyper.tempo + 1) - 1 }
+    }
+
+    const waitForBlock = (first: number) =>
+      Effect.sync(() => head).pipe(
+        Effect.repeat({ until: (h) => h + 1 >= first, schedule: Schedule.spaced(Duration.millis(20)) }),
+        Effect.timeoutFail({
+          duration: Duration.millis(revealTimeoutMs),
+          onTimeout: () => new ChainTimeout({ operation: "setWeights (waiting for the reveal window)", timeoutMs: revealTimeoutMs })
+        })
+      )
+
+    /** spec425 hash commit-reveal keyed by epoch. */
+    const setWeightsByEpoch = (netuid: number, hotkey: Keypair, uids: ReadonlyArray<number>, weights: ReadonlyArray<number>, versionKey: number, mechanismId: number) =>
+      Effect.gen(function* () {
+        const who = hotkey.ss58Address
+        const hash = commitHash(who, netuid + mechanismId * 4096, uids, weights, versionKey)
+        const key = `${mechanismId}:${who}`
+        const committed = yield* transaction((b) =>
+          Effect.gen(function* () {
+            const s = yield* subnetOf("commitWeights", netuid)
+            const neuron = yield* checkCommit("commitWeights", s, who, mechanismId, b)
+            const list = s.epochCommits.get(key) ?? []
+            if (list.length >= 10) return yield* fail("commitWeights", "TooManyUnrevealedCommits", "TooManyUnrevealedCommits", "Ten commits are waiting for their reveal.")
+            const epoch = epochWithLookahead(epochState(s), b)
+            s.epochCommits.set(key, [...list, { hash, epoch, block: b }])
+            neuron.lastUpdate = b
+            return { block: b, epoch }
+          })
+        )
+        const subnet = subnets.get(netuid)!
+        const window = epochWindow(subnet, committed.epoch)
+        yield* waitForBlock(window.first)
+        const revealed = yield* transaction((b) =>
+          Effect.gen(function* () {
+            const s = yield* subnetOf("revealWeights", netuid)
+            const list = s.epochCommits.get(key) ?? []
+            const cur = epochWithLookahead(epochState(s), b)
+            const live = list.filter((c) => cur <= c.epoch + s.hyper.commitRevealPeriod)
+            const expired = list.filter((c) => cur > c.epoch + s.hyper.commitRevealPeriod)
+            s.epochCommits.set(key, live)
+            const mine = live.find((c) => c.hash === hash)
+            if (mine === undefined) {
+              if (expired.some((c) => c.hash === hash)) return yield* fail("revealWeights", "ExpiredWeightCommit", "ExpiredWeightCommit", "The commit expired.")
+              return yield* fail("revealWeights", "NoWeightsCommitFound", "NoCommitFound", "No commit found.")
+            }
+            if (cur !== mine.epoch + s.hyper.commitRevealPeriod) return yield* fail("revealWeights", "RevealTooEarly", "RevealTooEarly", "Not the reveal epoch yet.")
+            s.epochCommits.set(key, live.filter((c) => c !== mine))
+            return yield* applyWeights("revealWeights", netuid, who, uids, weights, versionKey, b, { mechanismId })
+          })
+        )
+        return { block: revealed, mode: "commitReveal" as const, commitBlock: committed.block }
+      })
+
+    const setWeights = (netuid: number, hotkey: Keypair, uids: ReadonlyArray<number>, weights: ReadonlyArray<number>, versionKey: number, mechanismId = 0) =>
       Effect.gen(function* () {
         yield* requireSecret("setWeights", hotkey)
+        if (mechanismId > 0 && !v4) return yield* Effect.fail(new ChainInvalidArgument({ operation: "setWeights", reason: "this runtime has no set_mechanism_weights" }))
         const subnet = subnets.get(netuid)
         if (subnet === undefined || !subnet.hyper.commitRevealEnabled) {
           return yield* transaction((b) =>
             Effect.gen(function* () {
               if (subnet?.hyper.commitRevealEnabled) return yield* fail("setWeights", "CommitRevealEnabled", "CommitRevealEnabled", "Commit-reveal is on.")
-              return { block: yield* applyWeights("setWeights", netuid, hotkey.ss58Address, uids, weights, versionKey, b), mode: "direct" as const }
+              if (subnet !== undefined && mechanismId >= subnet.mechanismCount)
+                return yield* fail("setWeights", "MechanismDoesNotExist", "MechanismDoesNotExist", "The mechanism does not exist.")
+              return { block: yield* applyWeights("setWeights", netuid, hotkey.ss58Address, uids, weights, versionKey, b, { mechanismId }), mode: "direct" as const }
             })
           )
         }
+        if (v4) return yield* setWeightsByEpoch(netuid, hotkey, uids, weights, versionKey, mechanismId)
         const hash = commitHash(hotkey.ss58Address, netuid, uids, weights, versionKey)
         const commitBlock = yield* transaction((b) =>
           Effect.gen(function* () {
@@ -408,13 +612,7 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
         )
         const interval = Math.max(1, subnet.hyper.commitRevealPeriod)
         const first = commitBlock - (commitBlock % interval) + interval
-        yield* Effect.sync(() => head).pipe(
-          Effect.repeat({ until: (h) => h + 1 >= first, schedule: Schedule.spaced(Duration.millis(20)) }),
-          Effect.timeoutFail({
-            duration: Duration.millis(revealTimeoutMs),
-            onTimeout: () => new ChainTimeout({ operation: "setWeights (waiting for the reveal window)", timeoutMs: revealTimeoutMs })
-          })
-        )
+        yield* waitForBlock(first)
         const revealed = yield* transaction((b) =>
           Effect.gen(function* () {
             const s = yield* subnetOf("revealWeights", netuid)
@@ -427,6 +625,60 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
           })
         )
         return { block: revealed, mode: "commitReveal" as const, commitBlock }
+      })
+
+    const weightsRuntime = (netuid: number) =>
+      Effect.zipRight(
+        requireExisting("weightsRuntime", netuid),
+        Effect.sync((): WeightsRuntime => {
+          const s = subnets.get(netuid)!
+          const timelocked = v4 !== undefined && v4.timelocked !== false
+          return {
+            netuid,
+            commitRevealEnabled: s.hyper.commitRevealEnabled,
+            commitRevealVersion: v4 ? commitRevealVersion : undefined,
+            revealPeriod: s.hyper.commitRevealPeriod,
+            revealUnit: v4 ? "epochs" : "blocks",
+            mechanismCount: s.mechanismCount,
+            calls: {
+              setMechanismWeights: v4 !== undefined,
+              commitMechanismWeights: v4 !== undefined,
+              commitTimelockedWeights: timelocked,
+              commitTimelockedMechanismWeights: timelocked
+            },
+            epoch: v4 ? epochState(s) : undefined,
+            blockSeconds,
+            drand: { publicKeyHex: beaconKey, genesisTime: QUICKNET.genesisTime, periodSeconds: QUICKNET.periodSeconds }
+          }
+        })
+      )
+
+    const commitTimelockedWeights = (hotkey: Keypair, c: TimelockedCommit) =>
+      Effect.gen(function* () {
+        const op = "commitTimelockedWeights"
+        yield* requireSecret(op, hotkey)
+        if (v4 === undefined || v4.timelocked === false)
+          return yield* Effect.fail(new ChainInvalidArgument({ operation: op, reason: "this runtime has no commit_timelocked_weights" }))
+        if (!c.mechanism && c.mechanismId !== 0)
+          return yield* Effect.fail(new ChainInvalidArgument({ operation: op, reason: "a mechanism id > 0 needs commit_timelocked_mechanism_weights" }))
+        if (c.commit.length > 5000) return yield* Effect.fail(new ChainInvalidArgument({ operation: op, reason: `commit of ${c.commit.length} bytes exceeds 5000` }))
+        return yield* transaction((b) =>
+          Effect.gen(function* () {
+            const s = yield* subnetOf(op, c.netuid)
+            const who = hotkey.ss58Address
+            const neuron = yield* checkCommit(op, s, who, c.mechanismId, b, c.commitRevealVersion)
+            const index = c.netuid + c.mechanismId * 4096
+            const epoch = epochWithLookahead(epochState(s), b)
+            const byEpoch: NonNullable<ReturnType<typeof s.timelocked.get>> = s.timelocked.get(index) ?? new Map()
+            const list = byEpoch.get(epoch) ?? []
+            if (list.filter((x) => x.who === who).length >= 10)
+              return yield* fail(op, "TooManyUnrevealedCommits", "TooManyUnrevealedCommits", "Ten commits are waiting for their reveal.")
+            byEpoch.set(epoch, [...list, { who, block: b, commit: c.commit, round: c.revealRound }])
+            s.timelocked.set(index, byEpoch)
+            neuron.lastUpdate = b
+            return b
+          })
+        )
       })
 
     const addStake = (netuid: number, coldkey: Keypair, hotkey: string, amountRao: bigint) =>
@@ -460,7 +712,7 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
             let netuid = 1
             while (subnets.has(netuid)) netuid++
             void hotkey
-            subnets.set(netuid, { netuid, owner: owner.ss58Address, hyper: newSubnetDefaults(netuid), neurons: [], emissionPerBlock: 0n, commits: new Map() })
+            subnets.set(netuid, newSubnet(netuid, owner.ss58Address, defaultsFor(netuid), 0n))
             return netuid
           })
         )
@@ -534,6 +786,8 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
       burnedRegister,
       serveAxon,
       setWeights,
+      weightsRuntime,
+      commitTimelockedWeights,
       addStake,
       registerNetwork,
       sudo
@@ -572,7 +826,12 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
         }),
       setHyperparameters: (netuid, values) => withSubnet(netuid, (s) => Object.assign(s.hyper, values)),
       fund: (address, rao) => lock.withPermits(1)(Effect.sync(() => void balances.set(address, rao))),
-      setEmission: (netuid, tao) => withSubnet(netuid, (s) => (s.emissionPerBlock = BigInt(Math.round(tao * 1e9))))
+      setEmission: (netuid, tao) => withSubnet(netuid, (s) => (s.emissionPerBlock = BigInt(Math.round(tao * 1e9)))),
+      setCommitRevealVersion: (version) => lock.withPermits(1)(Effect.sync(() => void (commitRevealVersion = version))),
+      pendingTimelocked: (netuid, mechanismId = 0) =>
+        Effect.sync(() =>
+          [...(subnets.get(netuid)?.timelocked.get(netuid + mechanismId * 4096)?.values() ?? [])].reduce((n, l) => n + l.length, 0)
+        )
     }
 
     return { chain, control }

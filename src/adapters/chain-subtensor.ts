@@ -8,6 +8,7 @@ import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { Duration, Effect, Layer, Option, Schedule, type Scope } from "effect"
 import { parseIp } from "../domain/ip.ts"
+import { mechanismStorageIndex } from "../domain/weights-path.ts"
 import type { Keypair } from "../domain/keypair.ts"
 import type { Metagraph } from "../domain/metagraph.ts"
 import {
@@ -16,9 +17,10 @@ import {
   ChainUnsupported,
   type AdminCall,
   type ChainShape,
-  type ServeAxonParams
+  type ServeAxonParams,
+  type TimelockedCommit
 } from "../services/chain.ts"
-import { planCommit, revealWindow } from "./chain-commit-reveal.ts"
+import { planCommit, readWeightsRuntime, revealWindow } from "./chain-commit-reveal.ts"
 import { makeConnection } from "./chain-connection.ts"
 import { submit, sudoResult, type Included, type TxContext } from "./chain-extrinsics.ts"
 import { head, readHyperparameters, readMetagraphStorage, subnetExists, subtensorStorage } from "./chain-metagraph.ts"
@@ -108,9 +110,9 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
         return uid?.isSome ? Option.some(uid.unwrap().toNumber()) : Option.none<number>()
       })
 
-    const weightsOf = (netuid: number, uid: number) =>
+    const weightsOf = (netuid: number, uid: number, mechanismId = 0) =>
       q("weightsOf", async (api) => {
-        const raw = (await subtensorStorage(api)["weights"]?.(netuid, uid))?.toJSON()
+        const raw = (await subtensorStorage(api)["weights"]?.(mechanismStorageIndex(netuid, mechanismId), uid))?.toJSON()
         return (Array.isArray(raw) ? raw : []).map((p) => [Number((p as Array<number>)[0]), Number((p as Array<number>)[1])] as const)
       })
 
@@ -170,28 +172,58 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
         return { _tag: "Served" as const, block: included.block }
       })
 
-    const setWeights = (netuid: number, hotkey: Keypair, uids: ReadonlyArray<number>, weights: ReadonlyArray<number>, versionKey: number) =>
+    const setWeights = (
+      netuid: number,
+      hotkey: Keypair,
+      uids: ReadonlyArray<number>,
+      weights: ReadonlyArray<number>,
+      versionKey: number,
+      mechanismId = 0
+    ) =>
       Effect.gen(function* () {
         const commitReveal = yield* q("setWeights", async (api) =>
           (await subtensorStorage(api)["commitRevealWeightsEnabled"]?.(netuid))?.isTrue === true
         )
+        // Mechanism 0 keeps the plain calls (every runtime has them); mechanisms > 0 need the mecid variants.
+        const mech = mechanismId > 0
         if (!commitReveal) {
-          const included = yield* tx("setWeights", hotkey, "subtensorModule", "setWeights", () => [netuid, uids, weights, versionKey])
+          const included = mech
+            ? yield* tx("setWeights", hotkey, "subtensorModule", "setMechanismWeights", () => [netuid, mechanismId, uids, weights, versionKey])
+            : yield* tx("setWeights", hotkey, "subtensorModule", "setWeights", () => [netuid, uids, weights, versionKey])
           return { block: included.block, mode: "direct" as const }
         }
         const salt = randomSalt()
-        const plan = yield* q("setWeights", async (api) => planCommit(api, hotkey.ss58Address, netuid, uids, weights, versionKey, salt))
-        const committed = yield* tx("commitWeights", hotkey, "subtensorModule", "commitWeights", () => [netuid, plan.hash])
-        const window = yield* q("setWeights", (api) => revealWindow(api, netuid, hotkey.ss58Address, plan.hash, committed.block))
+        const plan = yield* q("setWeights", async (api) => planCommit(api, hotkey.ss58Address, netuid, uids, weights, versionKey, salt, mechanismId))
+        const committed = mech
+          ? yield* tx("commitWeights", hotkey, "subtensorModule", "commitMechanismWeights", () => [netuid, mechanismId, plan.hash])
+          : yield* tx("commitWeights", hotkey, "subtensorModule", "commitWeights", () => [netuid, plan.hash])
+        const window = yield* q("setWeights", (api) => revealWindow(api, netuid, hotkey.ss58Address, plan.hash, committed.block, mechanismId))
         // Wait until the next block falls inside the window; the chain has to keep producing blocks.
         const waitMs = Math.max(0, window.first - committed.block + 2) * blockMs + txTimeoutMs
         yield* block.pipe(
           Effect.repeat({ until: (b) => b + 1 >= window.first, schedule: Schedule.spaced(Duration.millis(Math.min(blockMs / 4, 1000))) }),
           timed(conn, "setWeights (waiting for the reveal window)", waitMs)
         )
-        const revealed = yield* tx("revealWeights", hotkey, "subtensorModule", "revealWeights", () => plan.revealArgs)
+        const revealed = yield* tx("revealWeights", hotkey, "subtensorModule", mech ? "revealMechanismWeights" : "revealWeights", () => plan.revealArgs)
         return { block: revealed.block, mode: "commitReveal" as const, commitBlock: committed.block }
       })
+
+    const weightsRuntime = (netuid: number) =>
+      Effect.zipRight(requireSubnet("weightsRuntime", netuid), q("weightsRuntime", (api) => readWeightsRuntime(api, netuid, blockMs / 1000)))
+
+    const commitTimelockedWeights = (hotkey: Keypair, c: TimelockedCommit) =>
+      Effect.map(
+        c.mechanism
+          ? tx("commitTimelockedWeights", hotkey, "subtensorModule", "commitTimelockedMechanismWeights", () => [
+              c.netuid, c.mechanismId, c.commit, c.revealRound, c.commitRevealVersion
+            ])
+          : c.mechanismId !== 0
+            ? Effect.fail(new ChainInvalidArgument({ operation: "commitTimelockedWeights", reason: "a mechanism id > 0 needs commit_timelocked_mechanism_weights" }))
+            : tx("commitTimelockedWeights", hotkey, "subtensorModule", "commitTimelockedWeights", () => [
+                c.netuid, c.commit, c.revealRound, c.commitRevealVersion
+              ]),
+        (included) => included.block
+      )
 
     const addStake = (netuid: number, coldkey: Keypair, hotkey: string, amountRao: bigint) =>
       Effect.map(
@@ -243,6 +275,8 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
       burnedRegister,
       serveAxon,
       setWeights,
+      weightsRuntime,
+      commitTimelockedWeights,
       addStake,
       registerNetwork,
       sudo

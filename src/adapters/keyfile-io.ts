@@ -34,9 +34,12 @@ import { fernetDecrypt, naclDecrypt, naclEncrypt } from "./keyfile-crypto.ts"
 import { passwordToDecrypt, type Password } from "./keyfile-password.ts"
 import { SS58_FORMAT, keypairFromAddress, keypairFromMnemonic, keypairFromSeed, sign, verify } from "./sr25519.ts"
 
-/** Expands a leading `~` and makes the path absolute (btwallet's password variable is built from it). */
-export const expandPath = (path: string): string =>
-  resolve(path === "~" ? homedir() : path.startsWith("~/") ? `${homedir()}${path.slice(1)}` : path)
+/** Expands a leading `~` or `~/` only, as btwallet (shellexpand::tilde) does: the spelling its `BT_PW_` names use. */
+export const expandTilde = (path: string): string =>
+  path === "~" ? homedir() : path.startsWith("~/") ? `${homedir()}${path.slice(1)}` : path
+
+/** Expands a leading `~` and makes the path absolute (where the files are read and written). */
+export const expandPath = (path: string): string => resolve(expandTilde(path))
 
 const ioReason = (e: unknown): string =>
   e instanceof Error && "code" in e ? String((e as NodeJS.ErrnoException).code) : e instanceof Error ? e.message : String(e)
@@ -49,6 +52,8 @@ export interface KeyfileRef {
   readonly path: string
   readonly role: KeyRole
   readonly walletName: string
+  /** The path as btwallet spells it, for its `BT_PW_` variable (default: `path`). */
+  readonly btwalletPath?: string
 }
 
 /** The raw bytes of a keyfile. */

@@ -1,6 +1,6 @@
 /**
  * Where a keyfile password comes from, in order: `BT_COLD_PW_<NAME>` (SDK 7.x, coldkeys only), then
- * btwallet ≥2.1's `BT_PW_<PATH>` (XOR-encoded, any keyfile), then a hidden prompt when stdin is a
+ * btwallet ≥2.1's `BT_PW_<PATH>` (XOR-encoded, any keyfile; the path spelled as btwallet spells it), then a hidden prompt when stdin is a
  * terminal. Without any of them the error names the variable to set.
  */
 import { Prompt } from "@effect/cli"
@@ -9,12 +9,16 @@ import { Config, Effect, Either, Option, Redacted } from "effect"
 import { btwalletPasswordEnvVar, coldPasswordEnvVar, decodeEnvPassword } from "../domain/keyfile.ts"
 import { InvalidKeyInput, PasswordUnavailable, type KeyRole } from "../services/wallet.ts"
 
-/** The keyfile a password is for. `path` must be absolute (btwallet's variable name is built from it). */
+/** The keyfile a password is for; btwallet's variable name is built from `btwalletPath` (default `path`). */
 export interface PasswordTarget {
   readonly path: string
   readonly walletName: string
   readonly role: KeyRole
+  /** The path as btwallet spells it (tilde-expanded, not resolved: see `btwalletPaths`). */
+  readonly btwalletPath?: string
 }
+
+const btwalletVar = (target: PasswordTarget): string => btwalletPasswordEnvVar(target.btwalletPath ?? target.path)
 
 /** A password and where it came from (an environment variable name, or "prompt"), for error messages. */
 export interface Password {
@@ -27,7 +31,9 @@ export const MIN_PASSWORD_LENGTH = 6
 
 /** The variable an operator should set for this keyfile. */
 export const preferredEnvVar = (target: PasswordTarget): string =>
-  target.role === "coldkey" ? coldPasswordEnvVar(target.walletName) : btwalletPasswordEnvVar(target.path)
+  target.role === "coldkey" ? coldPasswordEnvVar(target.walletName) : btwalletVar(target)
+
+const alsoBtwallet = (target: PasswordTarget) => (target.role === "coldkey" ? { btwalletVar: btwalletVar(target) } : {})
 
 const fromEnv = (target: PasswordTarget): Effect.Effect<Option.Option<Password>, InvalidKeyInput> =>
   Effect.gen(function* () {
@@ -36,7 +42,7 @@ const fromEnv = (target: PasswordTarget): Effect.Effect<Option.Option<Password>,
       const v7 = yield* Config.option(Config.redacted(name)).pipe(Effect.orDie)
       if (Option.isSome(v7) && Redacted.value(v7.value).length > 0) return Option.some({ value: v7.value, source: name })
     }
-    const name = btwalletPasswordEnvVar(target.path)
+    const name = btwalletVar(target)
     const encoded = yield* Config.option(Config.string(name)).pipe(Effect.orDie)
     if (Option.isNone(encoded) || encoded.value.length === 0) return Option.none()
     const decoded = decodeEnvPassword(encoded.value, name)
@@ -53,13 +59,14 @@ const onTerminal = <A>(
       new PasswordUnavailable({
         path: target.path,
         envVar: preferredEnvVar(target),
+        ...alsoBtwallet(target),
         reason: "no password variable is set and stdin is not a terminal"
       })
     )
   }
   return prompt.pipe(
     Effect.mapError(
-      () => new PasswordUnavailable({ path: target.path, envVar: preferredEnvVar(target), reason: "the prompt was cancelled" })
+      () => new PasswordUnavailable({ path: target.path, envVar: preferredEnvVar(target), ...alsoBtwallet(target), reason: "the prompt was cancelled" })
     )
   )
 }

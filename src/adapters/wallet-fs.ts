@@ -10,6 +10,7 @@ import { Effect, Either, Layer, Option, Redacted, Ref } from "effect"
 import { readdir, stat } from "node:fs/promises"
 import { join } from "node:path"
 import {
+  btwalletPaths,
   checkKeyName,
   decodeKeyfileContent,
   detectKeyfileFormat,
@@ -22,7 +23,7 @@ import {
 } from "../domain/keyfile.ts"
 import type { Keypair } from "../domain/keypair.ts"
 import { InvalidKeyInput, KeyfileMalformed, Wallet, type KeyRole, type WalletConfig, type WalletError } from "../services/wallet.ts"
-import { ensureWritable, expandPath, keyfileBytes, keypairFromContent, readKeyfileBytes, readKeypair, writeKeyfileBytes } from "./keyfile-io.ts"
+import { ensureWritable, expandPath, expandTilde, keyfileBytes, keypairFromContent, readKeyfileBytes, readKeypair, writeKeyfileBytes } from "./keyfile-io.ts"
 import { passwordToEncrypt } from "./keyfile-password.ts"
 import { keypairFromAddress, keypairFromSeed, keypairFromUri } from "./sr25519.ts"
 
@@ -35,6 +36,8 @@ export interface ResolvedWallet {
   readonly name: string
   readonly hotkey: string
   readonly paths: WalletPaths
+  /** The same files spelled as btwallet spells them (its `BT_PW_` variable names). */
+  readonly btwalletPaths: WalletPaths
 }
 
 /** Checks the names and expands the root. */
@@ -45,7 +48,13 @@ export const resolveWallet = (config: WalletConfig): Effect.Effect<ResolvedWalle
     const hotkey = checkKeyName("--wallet.hotkey", config.hotkey)
     if (Either.isLeft(hotkey)) return yield* new InvalidKeyInput({ what: hotkey.left })
     const root = expandPath(config.path)
-    return { root, name: name.right, hotkey: hotkey.right, paths: walletPaths(root, name.right, hotkey.right) }
+    return {
+      root,
+      name: name.right,
+      hotkey: hotkey.right,
+      paths: walletPaths(root, name.right, hotkey.right),
+      btwalletPaths: btwalletPaths(expandTilde(config.path), name.right, hotkey.right)
+    }
   })
 
 /** Runs `load` at most once successfully; failures are not kept (a wrong password can be retried). */
@@ -69,14 +78,19 @@ const onceOnSuccess = <A, E>(load: Effect.Effect<A, E>): Effect.Effect<Effect.Ef
 export const make = (config: WalletConfig) =>
   Effect.gen(function* () {
     const w = yield* resolveWallet(config)
-    const ref = (role: KeyRole, path: string) => ({ role, path, walletName: w.name })
+    const ref = (role: KeyRole, file: "hotkey" | "coldkey" | "coldkeypub") => ({
+      role,
+      path: w.paths[file],
+      btwalletPath: w.btwalletPaths[file],
+      walletName: w.name
+    })
     return Wallet.of({
       name: w.name,
       hotkeyName: w.hotkey,
       path: w.root,
-      hotkey: yield* onceOnSuccess(readKeypair(ref("hotkey", w.paths.hotkey), { requireSecret: true })),
-      coldkey: yield* onceOnSuccess(readKeypair(ref("coldkey", w.paths.coldkey), { requireSecret: true })),
-      coldkeypub: yield* onceOnSuccess(readKeypair(ref("coldkeypub", w.paths.coldkeypub), { requireSecret: false }))
+      hotkey: yield* onceOnSuccess(readKeypair(ref("hotkey", "hotkey"), { requireSecret: true })),
+      coldkey: yield* onceOnSuccess(readKeypair(ref("coldkey", "coldkey"), { requireSecret: true })),
+      coldkeypub: yield* onceOnSuccess(readKeypair(ref("coldkeypub", "coldkeypub"), { requireSecret: false }))
     })
   })
 
@@ -153,12 +167,12 @@ const fromSource = (source: KeySource): Effect.Effect<Derived, InvalidKeyInput> 
 
 const writeSecretKey = (w: ResolvedWallet, role: "coldkey" | "hotkey", derived: Derived, options: WriteOptions) =>
   Effect.gen(function* () {
-    const path = role === "coldkey" ? w.paths.coldkey : w.paths.hotkey
+    const path = w.paths[role]
     const targets = role === "coldkey" ? [path, w.paths.coldkeypub] : [path]
     const overwrite = options.overwrite ?? false
     yield* ensureWritable(targets, overwrite)
     const usePassword = options.usePassword ?? role === "coldkey"
-    const password = usePassword ? yield* passwordToEncrypt({ path, walletName: w.name, role }) : undefined
+    const password = usePassword ? yield* passwordToEncrypt({ path, btwalletPath: w.btwalletPaths[role], walletName: w.name, role }) : undefined
     const content = keyfileContentOf(derived.keypair, derived.origin)
     if (Either.isLeft(content)) return yield* new KeyfileMalformed({ path, reason: content.left })
     yield* writeKeyfileBytes(path, yield* keyfileBytes(serializeKeyfileContent(content.right), password), overwrite)

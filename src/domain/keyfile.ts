@@ -261,6 +261,26 @@ export const walletPaths = (root: string, name: string, hotkey: string): WalletP
   }
 }
 
+/** Rust's `PathBuf::join` for plain segments: a `/` is added unless the base is empty or ends with one; nothing is normalised. */
+const pathBufJoin = (base: string, segment: string): string =>
+  base === "" || base.endsWith("/") ? `${base}${segment}` : `${base}/${segment}`
+
+/**
+ * The wallet's paths spelled as btwallet spells them (root tilde-expanded but otherwise as given: relative
+ * stays relative, `//` and `./` stay), which is what its `BT_PW_` variable names are built from.
+ */
+export const btwalletPaths = (tildeExpandedRoot: string, name: string, hotkey: string): WalletPaths => {
+  const dir = pathBufJoin(tildeExpandedRoot, name)
+  const hotkeysDir = pathBufJoin(dir, "hotkeys")
+  return {
+    dir,
+    coldkey: pathBufJoin(dir, "coldkey"),
+    coldkeypub: pathBufJoin(dir, "coldkeypub.txt"),
+    hotkeysDir,
+    hotkey: pathBufJoin(hotkeysDir, hotkey)
+  }
+}
+
 /** A wallet or hotkey name must be one plain path segment (no traversal, no hidden names). */
 export const checkKeyName = (what: string, name: string): Either.Either<string, string> =>
   name.length === 0 || name.length > 255 || name.includes("/") || name.includes("\\") || name.includes("\0") || name.startsWith(".")
@@ -274,9 +294,12 @@ export const checkKeyName = (what: string, name: string): Either.Either<string, 
 export const coldPasswordEnvVar = (walletName: string): string =>
   `BT_COLD_PW_${walletName.replaceAll("-", "_").toUpperCase()}`
 
-/** btwallet ≥2.1: `BT_PW_<absolute keyfile path, '/' and '.' → '_', upper-cased>`. */
-export const btwalletPasswordEnvVar = (absoluteKeyfilePath: string): string =>
-  `BT_PW_${absoluteKeyfilePath.replaceAll("/", "_").replaceAll(".", "_").toUpperCase()}`
+/**
+ * btwallet ≥2.1: `BT_PW_<keyfile path as btwallet spells it (see `btwalletPaths`), '/' and '.' → '_',
+ * upper-cased>`; a relative wallet path gives a relative name (`BT_PW_WALLETS_…`).
+ */
+export const btwalletPasswordEnvVar = (btwalletKeyfilePath: string): string =>
+  `BT_PW_${btwalletKeyfilePath.replaceAll("/", "_").replaceAll(".", "_").toUpperCase()}`
 
 const xorWithName = (bytes: Uint8Array, varName: string): Uint8Array => {
   const key = new TextEncoder().encode(varName)

@@ -64,6 +64,7 @@ const command = Command.make(
         alpha: v.alpha,
         epochLength: Option.getOrUndefined(v.epochLength),
         versionKey: v.versionKey,
+        mechanismId: v.mechanismId,
         vpermitTaoLimit: v.vpermitTaoLimit,
         evaluationRate: v.evaluationRate,
         evaluationWindowSeconds: v.windowHours * 3600,

@@ -7,6 +7,7 @@
 import { Context, Data, type Effect, type Option } from "effect"
 import type { Keypair } from "../domain/keypair.ts"
 import type { Hyperparameters, Metagraph } from "../domain/metagraph.ts"
+import type { WeightsRuntime } from "../domain/weights-path.ts"
 
 /** A call did not finish within its time limit (connecting included). Never a hang. */
 export class ChainTimeout extends Data.TaggedError("ChainTimeout")<{
@@ -63,6 +64,10 @@ export type DispatchKind =
   | "IncorrectNetworkVersionKey"
   | "CommitRevealEnabled"
   | "CommitRevealDisabled"
+  | "IncorrectCommitRevealVersion"
+  | "CommittingWeightsTooFast"
+  | "TooManyUnrevealedCommits"
+  | "MechanismDoesNotExist"
   | "RevealTooEarly"
   | "ExpiredWeightCommit"
   | "InvalidReveal"
@@ -145,13 +150,28 @@ export type ServeAxonResult =
   | { readonly _tag: "Served"; readonly block: number }
   | { readonly _tag: "Unchanged"; readonly block: number }
 
-/** How weights reached the chain: directly, or committed then revealed (the subnet has commit-reveal on). */
+/**
+ * How weights reached the chain: directly, committed then revealed (hash commit-reveal), or committed
+ * timelocked (the chain reveals them itself at the commit's drand round).
+ */
 export interface SetWeightsResult {
-  /** Block holding the `set_weights` (or the reveal). */
+  /** Block holding the `set_weights`, the reveal, or the timelocked commit. */
   readonly block: number
-  readonly mode: "direct" | "commitReveal"
+  readonly mode: "direct" | "commitReveal" | "timelocked"
   /** Block holding the commit, in commit-reveal mode. */
   readonly commitBlock?: number
+}
+
+/** A timelocked weights commit (`commit_timelocked_weights`, or its mechanism variant with `mecid`). */
+export interface TimelockedCommit {
+  readonly netuid: number
+  /** Sent as `mecid` when `mechanism` is true; must be 0 otherwise. */
+  readonly mechanismId: number
+  readonly mechanism: boolean
+  /** Serialised `TLECiphertext` of the SCALE `WeightsTlockPayload` (at most 5000 bytes). */
+  readonly commit: Uint8Array
+  readonly revealRound: number
+  readonly commitRevealVersion: number
 }
 
 /** An `AdminUtils` call for `sudo` (e.g. `{ method: "sudoSetTempo", args: [netuid, 1] }`). */
@@ -171,8 +191,8 @@ export interface ChainShape {
   readonly hyperparameters: (netuid: number) => Effect.Effect<Hyperparameters, ChainError>
   /** The uid of a hotkey on a subnet; none when not registered. */
   readonly uidOf: (netuid: number, hotkey: string) => Effect.Effect<Option.Option<number>, ChainError>
-  /** The weights a uid has on chain, as `[uid, u16]` pairs (max-upscaled by the chain). */
-  readonly weightsOf: (netuid: number, uid: number) => Effect.Effect<ReadonlyArray<readonly [number, number]>, ChainError>
+  /** The weights a uid has on chain (on mechanism `mechanismId`, default 0), as `[uid, u16]` pairs (max-upscaled by the chain). */
+  readonly weightsOf: (netuid: number, uid: number, mechanismId?: number) => Effect.Effect<ReadonlyArray<readonly [number, number]>, ChainError>
   /** Registers `hotkey` on the subnet by burning TAO from `coldkey`; returns its uid. */
   readonly burnedRegister: (netuid: number, coldkey: Keypair, hotkey: string) => Effect.Effect<number, ChainError>
   /** Serves the hotkey's axon; skipped (`Unchanged`) when the chain already has the same one. */
@@ -186,8 +206,14 @@ export interface ChainShape {
     hotkey: Keypair,
     uids: ReadonlyArray<number>,
     weights: ReadonlyArray<number>,
-    versionKey: number
+    versionKey: number,
+    /** The subnet mechanism (`mecid`); > 0 needs a runtime with mechanism calls. Default 0. */
+    mechanismId?: number
   ) => Effect.Effect<SetWeightsResult, ChainError>
+  /** What the runtime offers for setting weights on a subnet (settings, calls, the epoch counter), read at the head. */
+  readonly weightsRuntime: (netuid: number) => Effect.Effect<WeightsRuntime, ChainError>
+  /** Sends a timelocked commit and waits for inclusion; returns its block. The chain reveals it at its round. */
+  readonly commitTimelockedWeights: (hotkey: Keypair, commit: TimelockedCommit) => Effect.Effect<number, ChainError>
   /** Stakes `amountRao` from `coldkey` onto `hotkey` (on dynamic-TAO runtimes: into subnet `netuid`); returns the block. */
   readonly addStake: (netuid: number, coldkey: Keypair, hotkey: string, amountRao: bigint) => Effect.Effect<number, ChainError>
   /** Registers a new subnet owned by `owner` (newer runtimes also take the owner hotkey); returns its netuid. */

@@ -48,10 +48,14 @@ export class WrongPassword extends Data.TaggedError("WrongPassword")<{
 export class PasswordUnavailable extends Data.TaggedError("PasswordUnavailable")<{
   readonly path: string
   readonly envVar: string
+  /** btwallet's `BT_PW_` variable for this keyfile, when `envVar` is another one. */
+  readonly btwalletVar?: string
   readonly reason: string
 }> {
   override get message() {
-    return `${this.path} needs a password and ${this.reason}: set ${this.envVar}=<password> or run on a terminal to be prompted`
+    const set = (v: string) => (v.startsWith("BT_PW_") ? `${v}=<base64 of the password XOR the variable's name, as btwallet stores it>` : `${v}=<password>`)
+    const alt = this.btwalletVar === undefined ? "" : ` (or ${set(this.btwalletVar)})`
+    return `${this.path} needs a password and ${this.reason}: set ${set(this.envVar)}${alt} or run on a terminal to be prompted`
   }
 }
 

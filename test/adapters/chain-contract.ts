@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Option } from "effect"
 import type { Keypair } from "../../src/domain/keypair.ts"
 import { uidOf as uidInMetagraph } from "../../src/domain/metagraph.ts"
+import { chooseWeightsPath } from "../../src/domain/weights-path.ts"
 import { ChainDispatchError, ChainInvalidArgument, type ChainShape, type DispatchKind } from "../../src/services/chain.ts"
 
 /** Per test: the real runtime takes about 0.4 s a transaction, far more on a loaded machine. */
@@ -189,6 +190,22 @@ export const chainContract = (name: string, env: () => ContractEnv) =>
         expect((await run(chain.setWeights(netuid, miner.hotkey, others, [1, 1], 0))).mode).toBe("direct")
       }
       await run(chain.sudo(sudoKey, { method: "sudoSetMaxAllowedValidators", args: [netuid, 64] }))
+    }, TIMEOUT)
+
+    test("weightsRuntime: commit-reveal off, no timelocked calls or epoch counter on these runtimes → set_weights; commit-reveal on → hash commit-reveal", async () => {
+      const { chain, sudoKey } = env()
+      const rt = await run(chain.weightsRuntime(netuid))
+      expect(rt).toMatchObject({ netuid, commitRevealEnabled: false, commitRevealVersion: undefined, mechanismCount: 1, epoch: undefined })
+      expect(rt.calls).toEqual({ setMechanismWeights: false, commitMechanismWeights: false, commitTimelockedWeights: false, commitTimelockedMechanismWeights: false })
+      expect(chooseWeightsPath(rt, 0)).toEqual({ _tag: "SetWeights", mechanism: false })
+      expect(chooseWeightsPath(rt, 1)._tag).toBe("NoWeightsPath")
+      await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, true] }))
+      try {
+        const on = await run(chain.weightsRuntime(netuid))
+        expect(chooseWeightsPath(on, 0)).toEqual({ _tag: "HashCommitReveal", by: on.revealUnit, mechanism: false })
+      } finally {
+        await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, false] }))
+      }
     }, TIMEOUT)
 
     test("hyperparameters follow sudo; sudo from another key is refused; a missing subnet is an invalid argument", async () => {

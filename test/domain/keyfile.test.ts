@@ -4,6 +4,7 @@ import { hexToU8a, u8aToHex } from "@polkadot/util"
 import { Either, Redacted } from "effect"
 import {
   btwalletPasswordEnvVar,
+  btwalletPaths,
   checkKeyName,
   coldPasswordEnvVar,
   decodeEnvPassword,
@@ -180,6 +181,12 @@ describe("password environment variables", () => {
     expect(btwalletPasswordEnvVar(b.keyfile_path_as_given)).toBe(b.env_var)
     expect(encodeEnvPassword(Redacted.make(b.password), b.env_var)).toBe(b.env_value_base64)
     expect(Redacted.value(right(decodeEnvPassword(b.env_value_base64, b.env_var)))).toBe(b.password)
+  })
+
+  test("btwallet spells paths as given (PathBuf::join): relative stays relative, nothing normalised", () => {
+    expect(btwalletPaths("wallets", "w", "h").coldkey).toBe("wallets/w/coldkey")
+    expect(btwalletPaths("/a//b/./c/", "w-1.x", "h.k").hotkey).toBe("/a//b/./c/w-1.x/hotkeys/h.k")
+    expect(btwalletPasswordEnvVar(btwalletPaths("rel.w", "py-w.1", "x").coldkey)).toBe("BT_PW_REL_W_PY-W_1_COLDKEY")
   })
 
   test("XOR encoding round-trips any password under any variable name", () => {

@@ -19,6 +19,7 @@ import { queryStep } from "./query-step.ts"
 import { scoreDueRequests } from "./score-due-requests.ts"
 import { ValidatorNotRegistered, setWeights } from "./set-weights.ts"
 import { ValidatorSettings } from "./settings.ts"
+import { isWeightsRefusal } from "./weights-refusals.ts"
 
 /** Version announced with the axon on chain (our `version_as_int`, ≥ 7002000 as the SDK expects). */
 export const VALIDATOR_AXON_VERSION = 9_012_002
@@ -32,7 +33,7 @@ const loop = <A, E, R>(name: string, pass: Effect.Effect<A, E, R>, every: Durati
   )
 
 /** Sets weights once an epoch has passed since the last time (first attempt as soon as scores exist). */
-const weightsLoop = Effect.gen(function* () {
+export const weightsLoop = Effect.gen(function* () {
   const chain = yield* Chain
   const settings = yield* ValidatorSettings
   const lastSet = yield* Ref.make<number | null>(null)
@@ -41,7 +42,15 @@ const weightsLoop = Effect.gen(function* () {
     const epochLength = settings.epochLength ?? (yield* chain.hyperparameters(settings.netuid)).tempo + 1
     const last = yield* Ref.get(lastSet)
     if (last !== null && block - last < epochLength) return
-    const outcome = yield* setWeights()
+    const outcome = yield* setWeights().pipe(
+      // A refusal retrying cannot fix now: say what to do and wait an epoch, never a tight loop.
+      Effect.catchIf(isWeightsRefusal, (refusal) =>
+        Effect.zipRight(
+          Effect.logWarning(refusal.message).pipe(Effect.annotateLogs({ refusal: refusal._tag })),
+          Effect.as(Ref.set(lastSet, block), { _tag: "Skipped" as const, reason: refusal._tag })
+        )
+      )
+    )
     if (outcome._tag === "Set") yield* Effect.zipRight(Ref.set(lastSet, outcome.block), recordWeightsSet(outcome.block))
     else yield* Effect.logDebug("weights not set").pipe(Effect.annotateLogs({ reason: outcome.reason }))
   })

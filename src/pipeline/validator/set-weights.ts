@@ -1,17 +1,25 @@
 /**
  * Every epoch the validator turns its EMA scores into on-chain weights: L1-normalise, the SDK's weight
- * processing with the subnet's hyperparameters, u16 conversion, then `set_weights` (commit-reveal when the
- * subnet has it on). A weight setting that cannot happen now (rate limit, nothing to set) is skipped and
- * said in the logs; chain failures are returned for the caller's retry schedule.
+ * processing with the subnet's hyperparameters, u16 conversion, then the path the chain offers
+ * (`weights-path.ts`): `set_weights`, a timelocked commit the chain reveals itself, or hash commit then
+ * reveal. A weight setting that cannot happen now (rate limit, nothing to set) is skipped and said in the
+ * logs; runtime refusals that need waiting become `WeightsRefusal`s; other chain failures are returned
+ * for the caller's retry schedule.
  */
 import { Data, Effect, Option } from "effect"
+import { RevealScheduleError, timelockRevealRound } from "../../domain/epoch-schedule.ts"
+import { timelockSeal } from "../../domain/timelock.ts"
+import { chooseWeightsPath, type WeightsPath, type WeightsRuntime } from "../../domain/weights-path.ts"
+import { encodeWeightsTlockPayload } from "../../domain/weights-tlock-payload.ts"
+import type { Keypair } from "../../domain/keypair.ts"
 import { blocksUntilWeightsAllowed, uidOf } from "../../domain/metagraph.ts"
 import { WeightsError, weightsForChain } from "../../domain/weights.ts"
-import { Chain } from "../../services/chain.ts"
+import { Chain, type ChainError, type SetWeightsResult } from "../../services/chain.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { ValidatorSettings } from "./settings.ts"
+import { NoWeightsPathAvailable, refusalOf } from "./weights-refusals.ts"
 
 /** The validator's hotkey is not registered on the subnet, so it cannot set weights. */
 export class ValidatorNotRegistered extends Data.TaggedError("ValidatorNotRegistered")<{
@@ -32,7 +40,14 @@ export class VersionKeyTooLow extends Data.TaggedError("VersionKeyTooLow")<{ rea
 
 /** What one attempt did. */
 export type SetWeightsOutcome =
-  | { readonly _tag: "Set"; readonly block: number; readonly uids: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
+  | {
+      readonly _tag: "Set"
+      readonly block: number
+      readonly uids: ReadonlyArray<number>
+      readonly weights: ReadonlyArray<number>
+      /** The path taken (`Timelocked`: `block` holds the commit; the chain reveals at its round). */
+      readonly path?: WeightsPath["_tag"]
+    }
   | { readonly _tag: "Skipped"; readonly reason: string }
 
 /** Sets weights from the stored scores, if the chain allows it now. */
@@ -73,7 +88,19 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   })
   if (emit.uids.length === 0) return { _tag: "Skipped", reason: "all weights round to zero" } satisfies SetWeightsOutcome
 
-  const landed = yield* chain.setWeights(settings.netuid, hotkey, emit.uids, emit.weights, settings.versionKey)
+  const mechanismId = settings.mechanismId ?? 0
+  const rt = yield* chain.weightsRuntime(settings.netuid)
+  const path = chooseWeightsPath(rt, mechanismId)
+  if (path._tag === "NoWeightsPath") return yield* new NoWeightsPathAvailable({ reason: path.reason })
+  yield* Effect.logDebug("weights path").pipe(Effect.annotateLogs({ path: path._tag, mechanism_id: mechanismId }))
+  const send: Effect.Effect<SetWeightsResult, ChainError | NoWeightsPathAvailable, Chain> =
+    path._tag === "Timelocked"
+      ? commitTimelocked(rt, path, hotkey, mechanismId, emit.uids, emit.weights, settings.versionKey)
+      : chain.setWeights(settings.netuid, hotkey, emit.uids, emit.weights, settings.versionKey, mechanismId)
+  const sentVersion = path._tag === "Timelocked" ? path.version : undefined
+  const landed = yield* Effect.mapError(send, (e) =>
+    e._tag === "NoWeightsPathAvailable" ? e : (refusalOf(e, settings.netuid, sentVersion) ?? e)
+  )
   const now = yield* nowSeconds
   yield* store.recordWeights({ block: landed.block, uids: emit.uids, weights: emit.weights, versionKey: settings.versionKey, at: now })
   const weightOf = new Map(emit.uids.map((u, i) => [u, emit.weights[i]! / 65535] as const))
@@ -84,5 +111,43 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   yield* Effect.logInfo("weights set on chain").pipe(
     Effect.annotateLogs({ block: landed.block, mode: landed.mode, uids: emit.uids.length })
   )
-  return { _tag: "Set", block: landed.block, uids: emit.uids, weights: emit.weights } satisfies SetWeightsOutcome
+  return { _tag: "Set", block: landed.block, uids: emit.uids, weights: emit.weights, path: path._tag } satisfies SetWeightsOutcome
 })
+
+/** Encrypts the weights to the drand round of their reveal block and commits them (the chain reveals them). */
+const commitTimelocked = (
+  rt: WeightsRuntime,
+  path: Extract<WeightsPath, { _tag: "Timelocked" }>,
+  hotkey: Keypair,
+  mechanismId: number,
+  uids: ReadonlyArray<number>,
+  weights: ReadonlyArray<number>,
+  versionKey: number
+) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain
+    const now = yield* nowSeconds
+    const epoch = rt.epoch!
+    const revealRound = yield* Effect.try({
+      try: () => timelockRevealRound(epoch, rt.revealPeriod, rt.blockSeconds, now, rt.drand),
+      catch: (e) => new NoWeightsPathAvailable({ reason: e instanceof RevealScheduleError ? e.message : String(e) })
+    })
+    const payload = encodeWeightsTlockPayload({ hotkey: hotkey.publicKey, uids, values: weights, versionKey: BigInt(versionKey) })
+    // Fresh secrets per commit: whoever knew them could open the commit before its round.
+    const randomness = yield* Effect.sync(() => ({
+      sigma: crypto.getRandomValues(new Uint8Array(32)),
+      esk: crypto.getRandomValues(new Uint8Array(32)),
+      nonce: crypto.getRandomValues(new Uint8Array(12))
+    }))
+    const commit = timelockSeal(payload, revealRound, randomness, rt.drand.publicKeyHex)
+    const block = yield* chain.commitTimelockedWeights(hotkey, {
+      netuid: rt.netuid,
+      mechanismId,
+      mechanism: path.mechanism,
+      commit,
+      revealRound,
+      commitRevealVersion: path.version
+    })
+    yield* Effect.logInfo("timelocked weights committed").pipe(Effect.annotateLogs({ block, reveal_round: revealRound, bytes: commit.length }))
+    return { block, mode: "timelocked", commitBlock: block } satisfies SetWeightsResult
+  })

@@ -18,6 +18,8 @@ export interface ValidatorSettingsShape {
   readonly epochLength: number | undefined
   /** Version key sent with weights (`--neuron.version_key`). */
   readonly versionKey: number
+  /** The subnet mechanism weights are set on (`--neuron.mechanism_id`); undefined = 0. */
+  readonly mechanismId?: number
   /** Stake (TAO) from which a permitted neuron counts as a validator and is not queried. */
   readonly vpermitTaoLimit: number
   /** Share of requests built from hidden human-preference pairs (`--evaluation.rate`). */

@@ -36,6 +36,7 @@ export interface ValidatorFlags {
   readonly alpha: number
   readonly epochLength: Option.Option<number>
   readonly versionKey: number
+  readonly mechanismId: number
   readonly vpermitTaoLimit: number
   readonly evaluationRate: number
   readonly rewardRule: RewardRuleName
@@ -61,6 +62,10 @@ export const validatorOptions: Options.Options<ValidatorFlags> = Options.all({
   versionKey: Options.integer("neuron.version_key").pipe(
     Options.withDescription(`Version key sent with weights (default ${d.versionKey}).`),
     Options.withDefault(d.versionKey)
+  ),
+  mechanismId: Options.integer("neuron.mechanism_id").pipe(
+    Options.withDescription("Subnet mechanism (mecid) to set weights on; > 0 only on subnets with several mechanisms (default 0)."),
+    Options.withDefault(0)
   ),
   vpermitTaoLimit: Options.float("neuron.vpermit_tao_limit").pipe(
     Options.withDescription(`Stake (TAO) from which a permitted neuron counts as a validator and is not queried (default ${d.vpermitTaoLimit}).`),
