@@ -1,8 +1,9 @@
 /**
  * `bun run demo`: a whole Dojo subnet on this machine. The real subtensor runtime (spec 185) under
- * chopsticks, a subnet, validators and four `hf_model` miners of clearly different quality — each its own
- * process with its own wallet — then scoring, weights on chain, Yuma, and a table that checks that
- * incentive follows accuracy.
+ * chopsticks, a subnet, validators, four `hf_model` miners of clearly different quality and one that
+ * scores at random (a cheater, `--demo.random_scores`) — each its own process with its own wallet — then
+ * scoring, weights on chain, Yuma, and a table that checks that incentive follows accuracy and that
+ * the random miner earns (next to) nothing.
  */
 import { Console, Effect, Fiber, Layer, Option, Schedule } from "effect"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
@@ -17,7 +18,7 @@ import { MinerStore } from "../services/miner-store.ts"
 import { ValidatorStore } from "../services/validator-store.ts"
 import { trainDemoModels, syntheticPairsJsonl, type DemoModel } from "./models.ts"
 import { freePort, spawnNeuron, type NeuronProcess } from "./processes.ts"
-import { incentiveFollowsAccuracy, renderTable, type MinerRow } from "./report.ts"
+import { cheaterShare, incentiveFollowsAccuracy, renderTable, type MinerRow } from "./report.ts"
 
 /** What the demo is asked to do. */
 export interface DemoOptions {
@@ -68,6 +69,8 @@ interface Neuron {
   readonly llm?: "openai" | "togetherai"
   /** An aws_mturk miner (only with AWS sandbox credentials). */
   readonly mturk?: true
+  /** Scores at random: a miner that does no work. */
+  readonly random?: true
 }
 
 const createWallet = (root: string, name: string) =>
@@ -115,9 +118,10 @@ export const runDemo = (options: DemoOptions) =>
     // An MTurk miner posts real HITs to the sandbox; workers answer long after the demo, so it shows only
     // that HITs are created and answered with their ids.
     const mturk = Boolean(Bun.env.AWS_ACCESS_KEY_ID && Bun.env.AWS_SECRET_ACCESS_KEY && Bun.env.AWS_SNS_ARN_ID)
-    const specs: Array<Pick<Neuron, "name" | "role" | "model" | "llm" | "mturk">> = [
+    const specs: Array<Pick<Neuron, "name" | "role" | "model" | "llm" | "mturk" | "random">> = [
       ...Array.from({ length: options.validators }, (_, i) => ({ name: `validator${i + 1}`, role: "validator" as const })),
       ...models.map((m) => ({ name: `miner-${m.name}`, role: "miner" as const, model: m })),
+      { name: "miner-random", role: "miner" as const, random: true as const },
       ...(llm === undefined ? [] : [{ name: "miner-llm", role: "miner" as const, llm }]),
       ...(mturk ? [{ name: "miner-mturk", role: "miner" as const, mturk: true as const }] : [])
     ]
@@ -165,7 +169,9 @@ export const runDemo = (options: DemoOptions) =>
             ? spawnNeuron(
                 n.name,
                 "miner",
-                n.mturk
+                n.random
+                  ? [...common(n), "--scoring_method", "hf_model", "--demo.random_scores"]
+                  : n.mturk
                   ? [...common(n), "--scoring_method", "aws_mturk", "--aws_mturk_environment", "sandbox"]
                   : n.llm === undefined
                     ? [...common(n), "--scoring_method", "hf_model", "--model_name", n.model!.dir]
@@ -239,16 +245,20 @@ export const runDemo = (options: DemoOptions) =>
       return {
         uid: neuron.uid,
         name: m.name,
-        method: m.mturk ? "aws_mturk" : m.llm === undefined ? "hf_model" : "llm_api",
+        method: m.random ? "random-scores(cheater)" : m.mturk ? "aws_mturk" : m.llm === undefined ? "hf_model" : "llm_api",
         accuracy: m.model?.accuracy ?? null,
+        ...(m.random ? { cheater: true } : {}),
         evaluated: counts.get(m.hotkey) ?? { correct: 0, answered: 0 },
         score: scores.find((s) => s.hotkey === m.hotkey)?.score ?? 0,
         weight: weightOf(neuron.uid),
         incentive: neuron.incentive
       }
     })
-    const ordered = incentiveFollowsAccuracy(rows)
+    const cheated = cheaterShare(rows)
+    // The new rule's target: a miner that does no work gets at most 5 % of the best miner's incentive.
+    const ordered = incentiveFollowsAccuracy(rows) && cheated <= 0.05
     yield* Console.log(`\n${renderTable(rows)}\n`)
+    yield* Console.log(`miner-random scores at random (a cheater): ${(100 * cheated).toFixed(1)} % of the best miner's incentive`)
     // What the miners themselves recorded: the validator's RankingResults reached them.
     const received = yield* Effect.forEach(miners, (m) =>
       Effect.provide(
@@ -263,8 +273,8 @@ export const runDemo = (options: DemoOptions) =>
     }
     yield* Console.log(
       ordered
-        ? `\n✓ incentive follows accuracy: the subnet rewarded the better reward models (${elapsed(started)} in all)`
-        : `\n✗ incentive does NOT follow accuracy (logs in ${logDir})`
+        ? `\n✓ incentive follows accuracy: the subnet rewarded the better reward models, and not the random one (${elapsed(started)} in all)`
+        : `\n✗ incentive does NOT follow accuracy, or the random miner earned more than 5 % of the best (logs in ${logDir})`
     )
     if (llm === undefined)
       yield* Console.log("  left out: an llm_api miner — set OPENAI_API_KEY or TOGETHER_API_KEY and the demo adds one")

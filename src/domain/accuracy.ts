@@ -124,3 +124,34 @@ export const windowStart = (nowSeconds: number, windowSeconds: number, anchorSec
 
 /** 24 hours, the accuracy window. */
 export const dayInSeconds = 86_400
+
+/**
+ * z of the bound used by `accuracyCredit`: one-sided 99.5 %. With 95 % one coin in a dozen cheating
+ * hotkeys was lucky enough in the simulation's short runs to earn a few per cent.
+ */
+export const wilsonZ = 2.576
+
+/**
+ * Wilson's score-interval lower bound on the true accuracy behind `correct` of `answered`: the least
+ * accuracy the evidence supports at confidence `z`, so a handful of lucky pairs cannot pass for skill.
+ * 0 when nothing was answered. Throws a RangeError unless 0 ≤ correct ≤ answered and z ≥ 0.
+ */
+export const wilsonLowerBound = (correct: number, answered: number, z = wilsonZ): number => {
+  if (!(correct >= 0 && correct <= answered)) throw new RangeError(`wilsonLowerBound: need 0 ≤ correct (${correct}) ≤ answered (${answered})`)
+  if (!(z >= 0 && Number.isFinite(z))) throw new RangeError(`wilsonLowerBound: z must be non-negative, got ${z}`)
+  if (answered === 0) return 0
+  const p = correct / answered
+  const z2 = z * z
+  const centre = p + z2 / (2 * answered)
+  const spread = z * Math.sqrt((p * (1 - p)) / answered + z2 / (4 * answered * answered))
+  return Math.min(1, Math.max(0, (centre - spread) / (1 + z2 / answered)))
+}
+
+/**
+ * The new rule's accuracy credit, in [0, 1): how far the Wilson lower bound lies above chance (0.5 on
+ * a pair), rescaled so a perfect record over many pairs tends to 1. A miner that does no better than a
+ * coin — or has too few pairs to show it does — gets 0, and so no reward at all.
+ * Throws a RangeError unless 0 ≤ correct ≤ answered.
+ */
+export const accuracyCredit = (correct: number, answered: number): number =>
+  Math.max(0, (wilsonLowerBound(correct, answered) - 0.5) / 0.5)

@@ -2,11 +2,13 @@
  * The consensus for one request (what the original's `commons/scoring.py` meant, without its bugs):
  * per completion the mean of the miners' scores; per miner the Spearman correlation of its scores with
  * that consensus, boosted ×1.2 for verified human feedback, mapped into [0, 1], multiplied by the
- * miner's accuracy once; then a softmax over the request's participants.
+ * miner's accuracy once; then a softmax over the request's participants. That is the `original` rule;
+ * the `new` rule (reward-rule.ts) weighs each miner's scores in the mean by its accuracy credit, counts
+ * agreement only above ρ = 0 and normalises rewards so that a reward of 0 gets a share of 0.
  */
 import type { RankingResult, ScoringMethod } from "./protocol.ts"
 import { scoringMethodPriority } from "./protocol.ts"
-import { softmax } from "./softmax.ts"
+import { agreement, rewardShares, type RewardRule } from "./reward-rule.ts"
 import { spearman } from "./spearman.ts"
 
 /** One miner's stored response to the request. */
@@ -22,9 +24,9 @@ export interface MinerResponse {
 export interface MinerScore {
   readonly hotkey: string
   readonly spearman: number
-  /** (ρ+1)/2 in [0, 1] after the human-feedback boost, times the miner's accuracy. */
+  /** Agreement in [0, 1] from ρ after the human-feedback boost ((ρ+1)/2, or ρ⁺ under `new`), times the miner's accuracy. */
   readonly reward: number
-  /** The softmax of `reward` over the request's participants; these sum to 1. */
+  /** `reward` normalised over the request's participants (softmax, or reward^k / Σ under `new`); these sum to 1 (or all 0 under `new`). */
   readonly score: number
 }
 
@@ -71,13 +73,22 @@ const participants = (cids: ReadonlyArray<string>, responses: ReadonlyArray<Mine
   return [...chosen.values()].sort((a, b) => byHotkey(a.response, b.response))
 }
 
-/** The consensus of one request from its completion cids (request order), responses and miners' accuracies in [0, 1]. */
+/**
+ * The consensus of one request from its completion cids (request order), responses and miners' accuracy
+ * factors in [0, 1] (the Laplace multiplier under `original`, the credit under `new`); `rule` defaults to
+ * `original`.
+ */
 export const computeConsensus = (input: {
   readonly cids: ReadonlyArray<string>
   readonly responses: ReadonlyArray<MinerResponse>
   readonly accuracy: (hotkey: string) => number
+  readonly rule?: RewardRule
 }): Consensus => {
+  const rule = input.rule ?? { name: "original" }
   const miners = participants(input.cids, input.responses)
+  // Under `new` a miner's say in the mean is its accuracy credit squared: hotkeys without credit — however
+  // many — do not move it, and N copies of a barely-above-chance heuristic (credit c) weigh only N·c².
+  const weights = rule.name === "original" ? null : miners.map(({ response }) => clamp01(input.accuracy(response.hotkey)) ** 2)
 
   // Summed in hotkey order, so the floats do not depend on the order responses arrived in.
   const consensus: Array<readonly [string, number]> = []
@@ -91,7 +102,22 @@ export const computeConsensus = (input: {
         count++
       }
     }
-    if (count > 0) consensus.push([cid, sum / count])
+    if (count === 0) continue
+    if (weights === null) {
+      consensus.push([cid, sum / count])
+      continue
+    }
+    let weighted = 0
+    let weight = 0
+    miners.forEach(({ scores }, i) => {
+      const s = scores.get(cid)
+      if (s !== undefined) {
+        weighted += weights[i]! * s
+        weight += weights[i]!
+      }
+    })
+    // Nobody with credit scored it (a new subnet): the plain mean, which then pays nobody anyway.
+    consensus.push([cid, weight > 0 ? weighted / weight : sum / count])
   }
   const consensusVector = consensus.map(([, mean]) => mean)
 
@@ -100,10 +126,10 @@ export const computeConsensus = (input: {
     const x = consensus.map(([cid]) => scores.get(cid) ?? Number.NEGATIVE_INFINITY)
     const rho = spearman(x, consensusVector)
     const boosted = response.scoringMethod === "aws_mturk" && response.humanVerified ? rho * humanFeedbackBoost : rho
-    const reward = clamp01((boosted + 1) / 2) * clamp01(input.accuracy(response.hotkey))
+    const reward = agreement(rule, boosted) * clamp01(input.accuracy(response.hotkey))
     return { hotkey: response.hotkey, spearman: rho, reward }
   })
-  const scores = softmax(rated.map((m) => m.reward))
+  const scores = rewardShares(rule, rated.map((m) => m.reward))
   const result = rated.map((m, i) => ({ ...m, score: scores[i] as number }))
 
   return {

@@ -9,6 +9,7 @@ import {
   type EncodedPreference,
   initRewardModel,
   initTrainState,
+  logit,
   pairwiseCorrect,
   type RewardModel,
   trainEpoch,
@@ -171,5 +172,18 @@ export const trainRewardModel = (pairs: ReadonlyArray<PreferencePair>, config: T
   for (;;) {
     const next = run.next()
     if (next.done) return next.value
+  }
+}
+
+/**
+ * The score the exported model gives (prompt, completion), computed in process: sigmoid of the logit of
+ * the pair laid out with the tokenizer's own template, as the `hf_model` scorer does with the ONNX file.
+ */
+export const textScorer = (trained: Pick<TrainedRewardModel, "model" | "tokenizer">): ((prompt: string, text: string) => number) => {
+  const encode = makeEncoder(trained.tokenizer)
+  const layout = specLayout(trained.tokenizer)
+  return (prompt, text) => {
+    const ids = assemblePair(layout, encode(prompt), encode(text), trained.tokenizer.maxLength).inputIds
+    return 1 / (1 + Math.exp(-logit(trained.model, ids)))
   }
 }

@@ -14,6 +14,7 @@ import { HfLocalScorerLive } from "../adapters/scorer-hf-local.ts"
 import * as HfRemote from "../adapters/scorer-hf-remote.ts"
 import * as Llm from "../adapters/scorer-llm.ts"
 import * as MTurkScorer from "../adapters/scorer-mturk.ts"
+import * as RandomScorer from "../adapters/scorer-random.ts"
 import { MinerStoreLive } from "../adapters/sql/miner-store-sql.ts"
 import * as Sts from "../adapters/sts-assume-role.ts"
 import { serveCallbackApi } from "../pipeline/miner/human-feedback-callback.ts"
@@ -33,6 +34,7 @@ import { walletLayer, walletOptions } from "./options/wallet.ts"
 
 /** The Scorer the flags select; secrets come from the environment inside each adapter's layer. */
 const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
+  if (m.randomScores) return RandomScorer.layer
   const modelName = Option.getOrUndefined(m.modelName)
   switch (m.scoringMethod) {
     case "hf_model":

@@ -13,6 +13,7 @@ import * as MTurkAccessLive from "../adapters/mturk-access.ts"
 import * as PreferenceDataLive from "../adapters/preference-data.ts"
 import * as RequestRandomnessLive from "../adapters/request-randomness.ts"
 import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
+import { rewardRule } from "../domain/reward-rule.ts"
 import { runValidator } from "../pipeline/validator/run.ts"
 import { ValidatorSettings } from "../pipeline/validator/settings.ts"
 import { Wallet } from "../services/wallet.ts"
@@ -66,7 +67,9 @@ const command = Command.make(
         evaluationRate: v.evaluationRate,
         evaluationWindowSeconds: v.windowHours * 3600,
         resultTimeoutSeconds: 12,
-        deliveryMaxAttempts: 3
+        deliveryMaxAttempts: 3,
+        rewardRule: rewardRule(v.rewardRule),
+        selfMadeEvaluationShare: v.selfMadeShare
       })
       const services = Layer.mergeAll(
         wallet,

@@ -27,6 +27,7 @@ import * as PreferenceDataLive from "../../src/adapters/preference-data.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
 import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
 import { layerDev } from "../../src/adapters/wallet-fs.ts"
+import { rewardRule } from "../../src/domain/reward-rule.ts"
 import { deliverResults } from "../../src/pipeline/validator/deliver-results.ts"
 import { queryStep } from "../../src/pipeline/validator/query-step.ts"
 import { scoreDueRequests } from "../../src/pipeline/validator/score-due-requests.ts"
@@ -96,6 +97,10 @@ const harnessLayers = (config: HarnessConfig) => {
         deadlineSeconds: 0,
         evaluationRate: config.evaluationRate,
         evaluationWindowSeconds: 1e9,
+        // Crash consistency, not the rule, is under test: the original rule pays from the first request (the
+        // new one pays nothing until a miner's credit shows, which 15 requests may not reach) and makes no
+        // self-made pairs (resuming counts stored requests per kind, which those would throw off).
+        rewardRule: rewardRule("original"),
         queryTimeoutSeconds: 5,
         resultTimeoutSeconds: 5
       })

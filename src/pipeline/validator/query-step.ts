@@ -1,12 +1,15 @@
 /**
  * One step of the validator's query loop: sync the metagraph, build a request (a seed item, or now and
- * then a hidden human-preference pair that looks just the same), ask a random sample of serving miners,
- * and persist the request with every valid answer in one transaction.
+ * then a hidden evaluation pair that looks just the same — a public human-preference pair, or one the
+ * validator made itself from its seed data), ask a random sample of serving miners, and persist the
+ * request with every valid answer in one transaction.
  */
 import { Effect } from "effect"
 import { selectMiners } from "../../domain/miner-selection.ts"
 import { randomUuid } from "../../domain/prng.ts"
+import type { PreferenceItem } from "../../domain/preference-item.ts"
 import { buildRequest } from "../../domain/request-builder.ts"
+import { selfMadePair } from "../../domain/self-made-pairs.ts"
 import { Chain } from "../../services/chain.ts"
 import { RequestRandomness } from "../../services/request-randomness.ts"
 import { PreferenceData } from "../../services/preference-data.ts"
@@ -37,12 +40,16 @@ export const queryStep = Effect.fn("Validator.queryStep")(function* () {
   const rng = yield* (yield* RequestRandomness).rng
   const evaluate = rng() < settings.evaluationRate
   const kind = evaluate ? "evaluation" : "seed"
+  // Under the new rule part of the evaluations are made from the seed data, so no public table answers
+  // them. Drawn before the sample, so what is asked does not depend on how many miners there are.
+  const selfMade = evaluate && settings.rewardRule.name === "new" && rng() < settings.selfMadeEvaluationShare
+  const selfMadeItem = selfMade ? yield* Effect.zipWith(data.seed.next, data.seed.next, (a, b) => selfMadePair(a, b, rng)) : null
   const miners = selectMiners(metagraph, { self, sampleSize: settings.sampleSize, vpermitTaoLimit: settings.vpermitTaoLimit }, rng)
   if (miners.length === 0) {
     yield* Effect.logWarning("no serving miners to query")
     return { requestId: null, kind, queried: 0, kept: 0, statuses: new Map() } satisfies QueryStepResult
   }
-  const item = yield* (evaluate ? data.evaluation : data.seed).next
+  const item: PreferenceItem = selfMadeItem ?? (yield* (evaluate ? data.evaluation : data.seed).next)
   const now = yield* nowSeconds
   const built = buildRequest(item, { requestId: randomUuid(rng), epochTimestamp: now, evaluate }, rng)
   const outcome = yield* queryMiners(built.request, miners, settings.queryTimeoutSeconds)

@@ -97,7 +97,7 @@ export const scoreNow = Effect.fn("Validator.scoreNow")(function* (input: ScoreN
 
   // The same consensus as scoring after the deadline, over the answers in hand (MTurk ones have no ranks yet).
   const accuracy = yield* accuracyLookup(now)
-  const consensus = computeConsensus({ cids: request.completions.map((c) => c.cid), responses: outcome.responses, accuracy })
+  const consensus = computeConsensus({ cids: request.completions.map((c) => c.cid), responses: outcome.responses, accuracy, rule: settings.rewardRule })
   const deadlineAt = now + settings.deadlineSeconds
   yield* store.saveRequest({
     request,

@@ -34,7 +34,8 @@ const scoreRequest = Effect.fn("Validator.scoreRequest")(function* (
       humanVerified: r.humanVerified,
       ranks: r.ranks
     })),
-    accuracy
+    accuracy,
+    rule: settings.rewardRule
   })
   const result = toRankingResult(due.request.request_id, consensus)
 
@@ -77,7 +78,7 @@ export const scoreDueRequests = Effect.fn("Validator.scoreDueRequests")(function
   // The window's tally is read once per pass and kept up to date in memory as requests commit, so a
   // pass costs one scan of the outcomes, not one per request.
   const tally = new Map(yield* accuracyTally(now))
-  const accuracy = lookupFrom(tally)
+  const accuracy = lookupFrom(tally, settings.rewardRule)
   let scored = 0
   for (const request of due) {
     const decided = yield* scoreRequest(request, metagraph, accuracy)

@@ -1,5 +1,6 @@
 /** The validator's tunables, parsed from flags by the program and read by every step. */
 import { Context } from "effect"
+import { defaultRewardRule, type RewardRule } from "../../domain/reward-rule.ts"
 
 export interface ValidatorSettingsShape {
   readonly netuid: number
@@ -29,6 +30,10 @@ export interface ValidatorSettingsShape {
   readonly resultTimeoutSeconds: number
   /** Delivery attempts per RankingResult before giving up. */
   readonly deliveryMaxAttempts: number
+  /** How participants are paid (`--neuron.reward_rule`). */
+  readonly rewardRule: RewardRule
+  /** Share of evaluations the validator makes itself from its seed data (`--evaluation.self_made_share`). */
+  readonly selfMadeEvaluationShare: number
 }
 
 export class ValidatorSettings extends Context.Tag("dojo/ValidatorSettings")<ValidatorSettings, ValidatorSettingsShape>() {}
@@ -46,5 +51,7 @@ export const defaultValidatorSettings: Omit<ValidatorSettingsShape, "netuid"> = 
   evaluationRate: 0.25,
   evaluationWindowSeconds: 24 * 3600,
   resultTimeoutSeconds: 12,
-  deliveryMaxAttempts: 3
+  deliveryMaxAttempts: 3,
+  rewardRule: defaultRewardRule,
+  selfMadeEvaluationShare: 0.75
 }

@@ -27,6 +27,7 @@ export interface MinerFlags {
   readonly mturkLifetime: number
   readonly mturkAssignmentDuration: number
   readonly minStake: number
+  readonly randomScores: boolean
 }
 
 const atLeast = (flag: string, min: number, description: string, fallback: number) =>
@@ -82,6 +83,11 @@ export const minerOptions: Options.Options<MinerFlags> = Options.all({
     Options.filterMap((n) => (n >= 0 && Number.isFinite(n) ? Option.some(n) : Option.none()), "--blacklist.min_stake must be a non-negative number"),
     Options.withDescription(`Least stake (TAO) a caller needs besides a validator permit (default ${defaultMinerSettings.minStake}).`),
     Options.withDefault(defaultMinerSettings.minStake)
+  ),
+  randomScores: Options.boolean("demo.random_scores").pipe(
+    Options.withDescription(
+      "Demo only: answer with uniform random scores instead of the scoring method's (a cheater, to show that the incentive rule pays it nothing). Never on a real subnet."
+    )
   )
 })
 

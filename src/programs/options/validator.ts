@@ -5,6 +5,7 @@
 import { Options } from "@effect/cli"
 import { Config, Option } from "effect"
 import { evaluationDatasets } from "../../domain/preference-datasets.ts"
+import { RewardRuleName } from "../../domain/reward-rule.ts"
 import { defaultValidatorSettings as d } from "../../pipeline/validator/settings.ts"
 
 const positive = (flag: string, description: string, fallback: number) =>
@@ -38,6 +39,8 @@ export interface ValidatorFlags {
   readonly mechanismId: number
   readonly vpermitTaoLimit: number
   readonly evaluationRate: number
+  readonly rewardRule: RewardRuleName
+  readonly selfMadeShare: number
   readonly windowHours: number
   readonly seed: string
   readonly evaluationDatasets: ReadonlyArray<string>
@@ -69,6 +72,18 @@ export const validatorOptions: Options.Options<ValidatorFlags> = Options.all({
     Options.withDefault(d.vpermitTaoLimit)
   ),
   evaluationRate: fraction("evaluation.rate", "Share of requests that are hidden human-preference pairs", d.evaluationRate),
+  rewardRule: Options.choice("neuron.reward_rule", RewardRuleName.literals).pipe(
+    Options.withDescription(
+      "How miners are paid: new (accuracy credit above chance with a Wilson bound, agreement above noise, a consensus weighted by credit², " +
+        "rewards squared and normalised so no work earns nothing) or original (the original subnet's softmax, plain mean and Laplace multiplier). Default new."
+    ),
+    Options.withDefault("new" as const)
+  ),
+  selfMadeShare: fraction(
+    "evaluation.self_made_share",
+    "Share of evaluations the validator makes itself from its seed data (a good completion against a corrupted copy); new rule only",
+    d.selfMadeEvaluationShare
+  ),
   windowHours: positive("evaluation.window_hours", "Hours of the accuracy window (reset when it ends)", d.evaluationWindowSeconds / 3600),
   seed: Options.text("data.seed").pipe(
     Options.withDescription("Where normal requests come from: a JSONL file or hf:<dataset>[?mapping=…] (default hf:Dahoas/synthetic-instruct-gptj-pairwise)."),

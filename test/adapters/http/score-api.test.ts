@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope, TestClock, TestContext } from "effect"
 import { defaultAxonConfig, makeAxon } from "../../../src/adapters/axon.ts"
+import { rewardRule } from "../../../src/domain/reward-rule.ts"
 import { ChainMemory, ChainMemoryControl } from "../../../src/adapters/chain-memory.ts"
 import * as RequestRandomnessLive from "../../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite.ts"
@@ -30,7 +31,8 @@ const minerKeys = [1, 2, 3].map((i) => keypairFromUri(`//Miner${i}`))
 /** Miner i's score for a text: a fixed function of the text, offset per miner so they disagree a little. */
 const minerScore = (i: number, text: string): number => Math.min(1, ((text.length * 7) % 11) / 10 + i * 0.03)
 
-const settings = { ...defaultValidatorSettings, netuid: NETUID, queryTimeoutSeconds: 15, deadlineSeconds: 3600 }
+// The expected consensus figures are the original rule's (softmax at temperature 1, Laplace multiplier).
+const settings = { ...defaultValidatorSettings, netuid: NETUID, queryTimeoutSeconds: 15, deadlineSeconds: 3600, rewardRule: rewardRule("original") }
 
 const minerScope = Effect.runSync(Scope.make())
 let miners: ReadonlyArray<ServingAxon> = []

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ChainMemoryControl } from "../../../src/adapters/chain-memory.ts"
+import { rewardRule } from "../../../src/domain/reward-rule.ts"
 import { keypairFromUri } from "../../../src/adapters/sr25519.ts"
 import type { RankingRequest } from "../../../src/domain/protocol.ts"
 import { softmax } from "../../../src/domain/softmax.ts"
@@ -91,7 +92,8 @@ afterAll(async () => {
 })
 
 const startWorld = (settings: Partial<ValidatorSettingsShape>) =>
-  ManagedRuntime.make(worldLayers({ chain: chainState(), settings: testValidatorSettings(settings), seedPath: pairs }))
+  // The expected figures below are the original rule's (softmax, plain mean, Laplace); the new rule is the simulation's.
+  ManagedRuntime.make(worldLayers({ chain: chainState(), settings: testValidatorSettings({ rewardRule: rewardRule("original"), ...settings }), seedPath: pairs }))
 type World = ReturnType<typeof startWorld>
 
 const steps = async (world: World, prefix: string, n: number): Promise<QueryStepResult[]> => {
@@ -367,7 +369,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       { hotkey: minerKeys.good.ss58Address, axon: { ip: miners.get("good")!.axon.bound.ip, port: miners.get("good")!.axon.bound.port } },
       ...axons.map((a, i) => ({ hotkey: keys[i]!.ss58Address, axon: { ip: a.axon.bound.ip, port: a.axon.bound.port } }))
     ])
-    const world = ManagedRuntime.make(worldLayers({ chain, settings: testValidatorSettings({ evaluationRate: 0, deadlineSeconds: 0 }), seedPath: pairs }))
+    const world = ManagedRuntime.make(worldLayers({ chain, settings: testValidatorSettings({ evaluationRate: 0, deadlineSeconds: 0, rewardRule: rewardRule("original") }), seedPath: pairs }))
     try {
       const [step] = await steps(world, "faulty", 1)
       expect([step!.queried, step!.kept]).toEqual([6, 2])

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DendriteLive from "../../../src/adapters/dendrite.ts"
+import { rewardRule } from "../../../src/domain/reward-rule.ts"
 import * as MTurkClient from "../../../src/adapters/mturk-client.ts"
 import type { StoreConfig } from "../../../src/adapters/sql/sql-client.ts"
 import type { Keypair } from "../../../src/domain/keypair.ts"
@@ -119,7 +120,8 @@ const startValidator = async (storeConfig?: StoreConfig) => {
         { hotkey: minerKeys.mturk.ss58Address },
         { hotkey: idleKey.ss58Address }
       ]),
-      settings: testValidatorSettings({ evaluationRate: 0 }),
+      // The expected figures are the original rule's (softmax at temperature 1, Laplace multiplier).
+      settings: testValidatorSettings({ evaluationRate: 0, rewardRule: rewardRule("original") }),
       seedPath: pairs,
       mturkEndpoint: mturk.endpoint,
       ...(storeConfig === undefined ? {} : { store: storeConfig })

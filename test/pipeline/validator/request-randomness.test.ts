@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { cryptoRng } from "../../../src/adapters/request-randomness.ts"
+import { rewardRule } from "../../../src/domain/reward-rule.ts"
 import { makeRng, randomUuid } from "../../../src/domain/prng.ts"
 import { queryStep } from "../../../src/pipeline/validator/query-step.ts"
 import { startTestMinerNode, type TestMinerNode } from "../../support/validator-miners.ts"
@@ -59,7 +60,8 @@ const attack = async (randomness: "seeded" | "crypto") => {
   const world = ManagedRuntime.make(
     worldLayers({
       chain: worldChain([{ hotkey: minerKeys.good.ss58Address, axon: { ip: miner.axon.bound.ip, port: miner.axon.bound.port } }]),
-      settings: testValidatorSettings({ evaluationRate: RATE }),
+      // The attacker replays the original rule's draws (the new rule draws once more for self-made pairs).
+      settings: testValidatorSettings({ evaluationRate: RATE, rewardRule: rewardRule("original") }),
       seedPath: pairs,
       randomness
     })
