@@ -192,6 +192,9 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
             "--neuron.timeout", "10",
             "--neuron.deadline", String(DEADLINE),
             "--evaluation.rate", "0",
+            // Scores compared below are the original rule's: under the new default no miner has earned
+            // accuracy credit from one request, so every score would be 0 and the ×1.2 boost invisible.
+            "--neuron.reward_rule", "original",
             "--data.seed", seed,
             "--evaluation.datasets", seed,
             "--mturk.endpoint_url", mturk.endpoint,

@@ -16,6 +16,9 @@ import { startValidatorApiWorld, type ValidatorApiWorld } from "../support/valid
 setDefaultTimeout(120_000)
 
 let world: ValidatorApiWorld
+/** The environment without FORCE_COLOR (our test runner sets it to "0", which rich reads as "force colour"). */
+const withoutForceColor = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "FORCE_COLOR"))
+
 const dir = mkdtempSync(join(tmpdir(), "dojo-schemathesis-"))
 beforeAll(async () => {
   world = await startValidatorApiWorld()
@@ -59,10 +62,11 @@ test("schemathesis finds no failure in any operation of /api/v1/openapi.json", a
       "--request-timeout",
       "20"
     ],
-    { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } }
+    { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...withoutForceColor(), NO_COLOR: "1", PYTHONDONTWRITEBYTECODE: "1" } }
   )
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
-  const report = `${out}\n${err}`
+  // Plain text whatever the caller's terminal settings (rich treats any FORCE_COLOR, even "0", as "force").
+  const report = `${out}\n${err}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "")
   if (code !== 0) console.log(report.slice(-8000))
   expect(report).toContain("Operations:       2 selected / 2 total")
   expect(report).not.toContain("Server error")

@@ -90,6 +90,8 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("weights agains
     const env = await pythonEnv(name)
     const input = cases.map((c) => ({ ...c, weights: c.weights.map(String) }))
     const r = await runPython(env, ["weights_diff.py"], { stdin: JSON.stringify(input) })
+    if (r.code !== 0 || r.stdout.trim() === "")
+      throw new Error(`weights_diff.py exited ${r.code} with ${r.stdout.length} bytes of output: ${r.stderr.trim().split("\n").slice(-5).join(" | ")}`)
     expect(r.stderr).not.toContain("Traceback")
     const theirs = (JSON.parse(r.stdout.trim().split("\n").at(-1) as string) as ReadonlyArray<Theirs>).map((t) =>
       "weights" in t ? { ...t, weights: t.weights.map((w) => exact(Number(w))) } : t
