@@ -6,7 +6,8 @@ Reads on stdin [{"uids": [int], "weights": [str], "num_neurons": int, "min_allow
 `process_weights_for_netuid` (through a stand-in subtensor/metagraph answering the hyperparameters the
 way the SDK's Subtensor does: `u16_normalized_float(MaxWeightsLimit)`, `int(MinAllowedWeights)`), then
 `convert_weights_and_uids_for_emit` on its output. Prints one JSON list: per case the processed uids,
-weights (as JS number strings, exact), dtype and the u16 emit, or "<Type>: <message>" where one raises.
+weights (as JS number strings, exact), dtype and the u16 emit, or "<Type>: <message>" where one raises,
+into the file named by the first argument.
 """
 import json
 import math
@@ -68,4 +69,7 @@ for case in json.load(sys.stdin):
     except Exception as e:
         result["emit_error"] = error(e)
     out.append(result)
-print(json.dumps(out))
+# Into the file named by argv[1], not stdout: the SDK's logging thread writes to stdout too and can
+# interleave its (coloured) lines into the middle of a long one.
+with open(sys.argv[1], "w") as f:
+    json.dump(out, f)
