@@ -1,6 +1,6 @@
 /**
  * Validator scores per uid: an exponential moving average of per-request rewards, one step per scored
- * request, then L1-normalised into weights.
+ * request (weights.ts turns them into weights).
  */
 
 /** A uid's running score, remembered with the hotkey that earned it. */
@@ -37,11 +37,4 @@ export const updateScores = (input: {
     const score = Math.min(Math.max(mixed, Math.min(old, reward)), Math.max(old, reward))
     return { uid, hotkey, score }
   })
-}
-
-/** Scores divided by their L1 norm, so they sum to 1; all zero stays all zero. */
-export const normalizeScores = (scores: ReadonlyArray<number>): Array<number> => {
-  let norm = 0
-  for (const s of scores) norm += Math.abs(s)
-  return norm > 0 ? scores.map((s) => s / norm) : scores.map(() => 0)
 }
