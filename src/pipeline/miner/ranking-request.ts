@@ -7,6 +7,7 @@
 import { Data, Effect, Option } from "effect"
 import { isServing, type Metagraph } from "../../domain/metagraph.ts"
 import type { RankingRequest } from "../../domain/protocol.ts"
+import { requestPriority } from "../../domain/request-priority.ts"
 import { RankingRequestSynapse } from "../../domain/synapses.ts"
 import { answerRanks, validRanks } from "../../domain/valid-ranks.ts"
 import { HandlerRefusal, axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
@@ -15,7 +16,6 @@ import { Scorer } from "../../services/scorer.ts"
 import { nowSeconds } from "../clock.ts"
 import { blacklist } from "./blacklist.ts"
 import type { MetagraphView } from "./metagraph-view.ts"
-import { requestPriority } from "./priority.ts"
 import { MinerSettings } from "./settings.ts"
 
 /** The request was valid but produced nothing to send back (no completion scored, no HIT reachable). */

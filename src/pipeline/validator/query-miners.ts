@@ -1,30 +1,16 @@
 /**
- * Sends one RankingRequest to a sample of miners and keeps the answers worth scoring: a known scoring
- * method and, for model methods, every score in [0, 1] and a valid rank (valid-ranks.ts) for at least one
- * completion; an MTurk miner's answer
- * is its HIT id (the human scores arrive later as an MTurkResponse).
+ * Sends one RankingRequest to a sample of miners and keeps the answers worth scoring (the rule is
+ * domain/answer-verdict.ts); an MTurk miner's answer is kept with its HIT id and no ranks.
  */
 import { Effect, Option } from "effect"
+import { judgeAnswer } from "../../domain/answer-verdict.ts"
 import type { Neuron } from "../../domain/metagraph.ts"
 import type { RankingRequest } from "../../domain/protocol.ts"
 import { RankingRequestSynapse } from "../../domain/synapses.ts"
-import { answerRanks, validRanks } from "../../domain/valid-ranks.ts"
+import { answerRanks } from "../../domain/valid-ranks.ts"
 import { Dendrite } from "../../services/dendrite.ts"
 import type { StoredResponse } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"
-
-/** Why an answer was not kept, or "valid". */
-export type AnswerVerdict = "valid" | "no method" | "no ranks" | "score out of range" | "no hit id"
-
-/** Judges one decoded answer to `request`. */
-export const judgeAnswer = (request: RankingRequest, answer: RankingRequest): AnswerVerdict => {
-  if (answer.scoring_method === null) return "no method"
-  if (answer.scoring_method === "aws_mturk") return answer.mturk_hit_id === null ? "no hit id" : "valid"
-  if (!answer.ranks.every((r) => r.score >= 0 && r.score <= 1)) return "score out of range"
-  return validRanks(cidsOf(request), answer.ranks).length === 0 ? "no ranks" : "valid"
-}
-
-const cidsOf = (request: RankingRequest): Array<string> => request.completions.map((c) => c.cid)
 
 /** What a query produced: the answers kept, and a count per HTTP status for metrics. */
 export interface QueryOutcome {
@@ -68,7 +54,7 @@ export const queryMiners = Effect.fn("Validator.queryMiners")(function* (
       uid: miner.uid,
       scoringMethod: answer.scoring_method,
       modelConfig: answer.model_config,
-      ranks: answerRanks(answer.scoring_method, cidsOf(request), answer.ranks),
+      ranks: answerRanks(answer.scoring_method, request.completions.map((c) => c.cid), answer.ranks),
       mturkHitId: answer.mturk_hit_id,
       humanVerified: false,
       source: "axon",
