@@ -3,56 +3,10 @@
  * human-preference pair (chosen, rejected), into normal traffic, and counts how often a miner scores the
  * chosen text above the rejected one. The pair's order is drawn from a seed, so position earns nothing.
  */
-import type { Completion, Rank } from "./protocol.ts"
-import { makeRng, randomUuid, type Rng } from "./prng.ts"
-
-/** A human-preference pair: for this prompt, people preferred `chosen` to `rejected`. */
-export interface PreferencePair {
-  readonly prompt: string
-  readonly chosen: string
-  readonly rejected: string
-}
-
-/** A pair laid out as the completions of an evaluation request. */
-export interface ArrangedPair {
-  readonly prompt: string
-  readonly completions: readonly [Completion, Completion]
-  readonly chosenCid: string
-  readonly rejectedCid: string
-}
+import type { Rank } from "./protocol.ts"
 
 /** How a miner answered one evaluation pair. */
 export type PairOutcome = "correct" | "wrong" | "unanswered"
-
-/** Tallies of outcomes. */
-export interface OutcomeCounts {
-  readonly correct: number
-  readonly wrong: number
-  readonly unanswered: number
-}
-
-const chosenFirst = (rng: Rng): boolean => rng() < 0.5
-
-/**
- * The pair as two completions in a seed-drawn order. Cids come from `makeCid` (called for chosen, then
- * rejected) or are uuid4-shaped strings drawn from the seed, like the cids of ordinary requests.
- * Throws a RangeError if `makeCid` gives the same cid twice.
- */
-export const arrangePair = (pair: PreferencePair, seed: number | string, makeCid?: () => string): ArrangedPair => {
-  const rng = makeRng(seed)
-  const nextCid = makeCid ?? (() => randomUuid(rng))
-  const chosenCid = nextCid()
-  const rejectedCid = nextCid()
-  if (chosenCid === rejectedCid) throw new RangeError(`arrangePair: both completions got cid ${JSON.stringify(chosenCid)}`)
-  const chosen: Completion = { cid: chosenCid, text: pair.chosen }
-  const rejected: Completion = { cid: rejectedCid, text: pair.rejected }
-  return {
-    prompt: pair.prompt,
-    completions: chosenFirst(rng) ? [chosen, rejected] : [rejected, chosen],
-    chosenCid,
-    rejectedCid
-  }
-}
 
 /** Correct iff the chosen completion scored strictly above the rejected one; unanswered if either is missing. */
 export const pairOutcome = (ranks: ReadonlyArray<Rank>, chosenCid: string, rejectedCid: string): PairOutcome => {
@@ -61,19 +15,6 @@ export const pairOutcome = (ranks: ReadonlyArray<Rank>, chosenCid: string, rejec
   const rejected = scores.get(rejectedCid)
   if (chosen === undefined || rejected === undefined || Number.isNaN(chosen) || Number.isNaN(rejected)) return "unanswered"
   return chosen > rejected ? "correct" : "wrong"
-}
-
-/** Counts each outcome. */
-export const countOutcomes = (outcomes: ReadonlyArray<PairOutcome>): OutcomeCounts => ({
-  correct: outcomes.filter((o) => o === "correct").length,
-  wrong: outcomes.filter((o) => o === "wrong").length,
-  unanswered: outcomes.filter((o) => o === "unanswered").length
-})
-
-/** correct / answered, in [0, 1]; 0 when nothing was answered. */
-export const accuracy = (outcomes: ReadonlyArray<PairOutcome>): number => {
-  const { correct, wrong } = countOutcomes(outcomes)
-  return correct + wrong === 0 ? 0 : correct / (correct + wrong)
 }
 
 /**
@@ -87,29 +28,6 @@ export const accuracy = (outcomes: ReadonlyArray<PairOutcome>): number => {
 export const accuracyMultiplier = (correct: number, answered: number): number => {
   if (!(correct >= 0 && correct <= answered)) throw new RangeError(`accuracyMultiplier: need 0 ≤ correct (${correct}) ≤ answered (${answered})`)
   return (correct + 1) / (answered + 2)
-}
-
-/**
- * A local scorer's accuracy on preference pairs: the fraction where it scores the chosen text strictly
- * above the rejected one, each pair shown in a seed-drawn order (a scorer that favours whatever comes
- * first gets about 0.5). 0 for no pairs.
- */
-export const scorerAccuracy = (pairs: ReadonlyArray<PreferencePair>, score: (text: string, prompt: string) => number, seed: number | string): number => {
-  const rng = makeRng(seed)
-  let correct = 0
-  for (const { prompt, chosen, rejected } of pairs) {
-    let chosenScore: number
-    let rejectedScore: number
-    if (chosenFirst(rng)) {
-      chosenScore = score(chosen, prompt)
-      rejectedScore = score(rejected, prompt)
-    } else {
-      rejectedScore = score(rejected, prompt)
-      chosenScore = score(chosen, prompt)
-    }
-    if (chosenScore > rejectedScore) correct++
-  }
-  return pairs.length === 0 ? 0 : correct / pairs.length
 }
 
 /**

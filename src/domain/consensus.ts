@@ -10,6 +10,7 @@ import type { RankingResult, ScoringMethod } from "./protocol.ts"
 import { scoringMethodPriority } from "./protocol.ts"
 import { agreement, rewardShares, type RewardRule } from "./reward-rule.ts"
 import { spearman } from "./spearman.ts"
+import { validRanks } from "./valid-ranks.ts"
 
 /** One miner's stored response to the request. */
 export interface MinerResponse {
@@ -50,7 +51,7 @@ const byHotkey = <A extends { readonly hotkey: string }>(a: A, b: A): number =>
 
 interface Participant {
   readonly response: MinerResponse
-  /** cid → score, restricted to the request's cids and finite scores; a later rank for a cid wins. */
+  /** cid → score of the response's valid ranks (valid-ranks.ts). */
   readonly scores: ReadonlyMap<string, number>
 }
 
@@ -60,11 +61,9 @@ interface Participant {
  * priority wins, and on equal priority the later one.
  */
 const participants = (cids: ReadonlyArray<string>, responses: ReadonlyArray<MinerResponse>): Array<Participant> => {
-  const known = new Set(cids)
   const chosen = new Map<string, Participant>()
   for (const response of responses) {
-    const scores = new Map<string, number>()
-    for (const { cid, score } of response.ranks) if (known.has(cid) && Number.isFinite(score)) scores.set(cid, score)
+    const scores = new Map(validRanks(cids, response.ranks).map(({ cid, score }) => [cid, score]))
     if (scores.size === 0) continue
     const held = chosen.get(response.hotkey)
     if (held === undefined || priority(response.scoringMethod) >= priority(held.response.scoringMethod))

@@ -1,6 +1,6 @@
 /**
  * Validator scores per uid: an exponential moving average of per-request rewards, one step per scored
- * request, then L1-normalised into weights.
+ * request (weights.ts turns them into weights).
  */
 
 /** A uid's running score, remembered with the hotkey that earned it. */
@@ -12,6 +12,9 @@ export interface UidScore {
 
 /** The original's `--neuron.moving_average_alpha` default. */
 export const defaultAlpha = 0.3
+
+/** The score `held` for a uid that now belongs to `hotkey`: 0 when the uid is new or changed hands (deregistered and replaced). */
+export const scoreFor = (held: UidScore | undefined, hotkey: string): number => (held !== undefined && held.hotkey === hotkey ? held.score : 0)
 
 /**
  * One EMA step for one scored request: for every current neuron, α·reward + (1−α)·old, where the reward
@@ -29,19 +32,11 @@ export const updateScores = (input: {
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`updateScores: alpha must be in [0, 1], got ${alpha}`)
   const previous = new Map(input.previous.map((p) => [p.uid, p]))
   return input.neurons.map(({ uid, hotkey }) => {
-    const held = previous.get(uid)
-    const old = held !== undefined && held.hotkey === hotkey ? held.score : 0
+    const old = scoreFor(previous.get(uid), hotkey)
     const reward = input.rewards.get(hotkey) ?? 0
     const mixed = alpha * reward + (1 - alpha) * old
     // A convex mix lies between its ends; keep rounding from stepping outside.
     const score = Math.min(Math.max(mixed, Math.min(old, reward)), Math.max(old, reward))
     return { uid, hotkey, score }
   })
-}
-
-/** Scores divided by their L1 norm, so they sum to 1; all zero stays all zero. */
-export const normalizeScores = (scores: ReadonlyArray<number>): Array<number> => {
-  let norm = 0
-  for (const s of scores) norm += Math.abs(s)
-  return norm > 0 ? scores.map((s) => s / norm) : scores.map(() => 0)
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
-import { normalizeScores, updateScores, type UidScore } from "../../src/domain/moving-average.ts"
+import { updateScores, type UidScore } from "../../src/domain/moving-average.ts"
 
 const score01 = fc.double({ min: 0, max: 1, noNaN: true })
 const hotkey = fc.constantFrom("h0", "h1", "h2", "h3", "h4")
@@ -74,28 +74,6 @@ describe("updateScores", () => {
         const now = prev.map(({ uid, hotkey }) => ({ uid, hotkey }))
         expect(updateScores({ previous: prev, neurons: now, rewards: r, alpha: 1 }).map((s) => s.score)).toEqual(prev.map((p) => r.get(p.hotkey) ?? 0))
         expect(updateScores({ previous: prev, neurons: now, rewards: r, alpha: 0 }).map((s) => s.score)).toEqual(prev.map((p) => p.score))
-      })
-    )
-  })
-})
-
-describe("normalizeScores", () => {
-  test("examples", () => {
-    expect(normalizeScores([1, 3])).toEqual([0.25, 0.75])
-    expect(normalizeScores([0, 0, 0])).toEqual([0, 0, 0])
-    expect(normalizeScores([])).toEqual([])
-  })
-
-  test("sums to 1 unless all zero, and keeps proportions", () => {
-    fc.assert(
-      fc.property(fc.array(score01, { maxLength: 30 }), (xs) => {
-        const w = normalizeScores(xs)
-        const total = xs.reduce((s, v) => s + v, 0)
-        if (total === 0) expect(w.every((v) => v === 0)).toBe(true)
-        else {
-          expect(Math.abs(w.reduce((s, v) => s + v, 0) - 1)).toBeLessThan(1e-12)
-          xs.forEach((x, i) => expect(Math.abs(w[i]! - x / total)).toBeLessThan(1e-15))
-        }
       })
     )
   })

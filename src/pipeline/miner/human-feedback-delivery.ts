@@ -7,6 +7,7 @@
  */
 import { Duration, Effect, Schedule } from "effect"
 import { isServing, type Neuron } from "../../domain/metagraph.ts"
+import { backoffSeconds } from "../../domain/backoff.ts"
 import { aggregateAssignments } from "../../domain/mturk.ts"
 import type { AWSCredentials, MTurkResponse } from "../../domain/protocol.ts"
 import { MTurkResponseSynapse } from "../../domain/synapses.ts"
@@ -19,7 +20,7 @@ import { MinerSettings } from "./settings.ts"
 
 /** The wait before the next attempt after `attempts` failures so far (doubling, capped). */
 export const deliveryBackoff = (attempts: number, baseSeconds: number, maxSeconds: number): number =>
-  Math.min(maxSeconds, baseSeconds * 2 ** Math.min(attempts, 30))
+  backoffSeconds(attempts, { baseSeconds, factor: 2, maxSeconds })
 
 /** Where the HIT's validator listens now: its current axon if it moved, else where it was when it asked. */
 export const deliveryTarget = (hit: HitRecord, neurons: ReadonlyArray<Neuron>): DendriteTarget => {

@@ -6,15 +6,16 @@
  */
 import { Data, Effect, Option } from "effect"
 import { isServing, type Metagraph } from "../../domain/metagraph.ts"
-import type { Rank, RankingRequest } from "../../domain/protocol.ts"
+import type { RankingRequest } from "../../domain/protocol.ts"
+import { requestPriority } from "../../domain/request-priority.ts"
 import { RankingRequestSynapse } from "../../domain/synapses.ts"
+import { answerRanks, validRanks } from "../../domain/valid-ranks.ts"
 import { HandlerRefusal, axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
 import { MinerStore } from "../../services/miner-store.ts"
 import { Scorer } from "../../services/scorer.ts"
 import { nowSeconds } from "../clock.ts"
 import { blacklist } from "./blacklist.ts"
 import type { MetagraphView } from "./metagraph-view.ts"
-import { requestPriority } from "./priority.ts"
 import { MinerSettings } from "./settings.ts"
 
 /** The request was valid but produced nothing to send back (no completion scored, no HIT reachable). */
@@ -23,18 +24,6 @@ export class RequestNotScored extends Data.TaggedError("RequestNotScored")<{
   readonly message: string
 }> {}
 
-/** Ranks the reply may carry: one per completion of the request, each finite; anything else is dropped. */
-const keepOwnRanks = (request: RankingRequest, ranks: ReadonlyArray<Rank>): ReadonlyArray<Rank> => {
-  const wanted = new Set(request.completions.map((c) => c.cid))
-  const kept: Array<Rank> = []
-  for (const rank of ranks) {
-    if (!wanted.has(rank.cid) || !Number.isFinite(rank.score)) continue
-    wanted.delete(rank.cid)
-    kept.push(rank)
-  }
-  return kept
-}
-
 /** Answers one verified RankingRequest from `hotkey`. */
 export const answerRankingRequest = Effect.fn("Miner.answerRankingRequest")(function* (
   view: MetagraphView,
@@ -42,6 +31,7 @@ export const answerRankingRequest = Effect.fn("Miner.answerRankingRequest")(func
   request: RankingRequest
 ) {
   const scorer = yield* Scorer
+  const cids = request.completions.map((c) => c.cid)
   const log = (effect: Effect.Effect<void>) =>
     effect.pipe(Effect.annotateLogs({ request_id: request.request_id, validator: validatorHotkey, method: scorer.method }))
 
@@ -85,17 +75,17 @@ export const answerRankingRequest = Effect.fn("Miner.answerRankingRequest")(func
       validatorHotkey,
       validatorIp: validatorAxon.ip,
       validatorPort: validatorAxon.port,
-      cids: request.completions.map((c) => c.cid),
+      cids,
       expectedAssignments: hit.assignments,
       createdAt: Math.floor(now),
       // The scorer reports unix milliseconds; the store keeps seconds.
       expiresAt: Math.ceil(hit.expiresAt / 1000)
     })
     yield* log(Effect.logInfo("answered with an MTurk HIT").pipe(Effect.annotateLogs({ hit_id: hit.hitId, assignments: hit.assignments })))
-    return { ...request, ranks: [], scoring_method: scorer.method, model_config: scorer.modelConfig, mturk_hit_id: hit.hitId }
+    return { ...request, ranks: answerRanks(scorer.method, cids, outcome.ranks), scoring_method: scorer.method, model_config: scorer.modelConfig, mturk_hit_id: hit.hitId }
   }
 
-  const ranks = keepOwnRanks(request, outcome.ranks)
+  const ranks = validRanks(cids, outcome.ranks)
   if (ranks.length === 0 && request.completions.length > 0)
     return yield* new RequestNotScored({ requestId: request.request_id, message: "no completion could be scored" })
   yield* log(Effect.logInfo("answered").pipe(Effect.annotateLogs({ ranks: ranks.length, completions: request.completions.length })))

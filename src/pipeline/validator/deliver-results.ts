@@ -4,6 +4,7 @@
  * restart resumes whatever was still pending.
  */
 import { Effect } from "effect"
+import { type Backoff, backoffSeconds } from "../../domain/backoff.ts"
 import { RankingResultSynapse } from "../../domain/synapses.ts"
 import { Dendrite, isSuccess } from "../../services/dendrite.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
@@ -13,8 +14,11 @@ import { ValidatorSettings } from "./settings.ts"
 /** Deliveries attempted per pass. */
 const BATCH = 64
 
-/** Seconds before the next attempt after `attempts` failures (5 s, 20 s, 80 s, … capped at 10 min). */
-export const retryDelaySeconds = (attempts: number): number => Math.min(600, 5 * 4 ** Math.max(0, attempts - 1))
+/** The results outbox's schedule: 5 s, 20 s, 80 s, … capped at 10 min. */
+const resultsBackoff: Backoff = { baseSeconds: 5, factor: 4, maxSeconds: 600 }
+
+/** Seconds before the next attempt after `attempts` failures (the first failure waits the base). */
+export const retryDelaySeconds = (attempts: number): number => backoffSeconds(attempts - 1, resultsBackoff)
 
 /** Delivers what is due; returns how many were delivered. */
 export const deliverResults = Effect.fn("Validator.deliverResults")(function* () {

@@ -9,7 +9,7 @@ import { Data, Effect, Either, Option } from "effect"
 import { aggregateAssignments, assignmentScores } from "../../domain/mturk.ts"
 import type { MTurkResponse } from "../../domain/protocol.ts"
 import { MTurkAccess } from "../../services/mturk-access.ts"
-import { ValidatorStore, type MergeOutcome } from "../../services/validator-store.ts"
+import { ValidatorStore, type MergeOutcome, type StoredRequest } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"
 
 /** Why an MTurkResponse was refused; `status` is the HTTP status the axon answers with. */
@@ -24,11 +24,27 @@ export class MTurkResponseRefused extends Data.TaggedError("MTurkResponseRefused
 
 const refuse = (status: MTurkResponseRefused["status"], reason: string) => Effect.fail(new MTurkResponseRefused({ status, reason }))
 
-const mergeRefusals: Partial<Record<MergeOutcome, readonly [MTurkResponseRefused["status"], string]>> = {
+/** The merge outcomes that refuse the response. */
+type RefusedOutcome = Exclude<MergeOutcome, "merged" | "duplicate">
+
+const mergeRefusals: Record<RefusedOutcome, readonly [MTurkResponseRefused["status"], string]> = {
   "already-scored": [409, "the request was already scored; human feedback must arrive before its deadline"],
   "unknown-request": [404, "no such request"],
   "not-participant": [403, "the sender did not answer this request"],
   "hit-mismatch": [403, "this HIT is not the one the sender answered the request with"]
+}
+
+const refuseOutcome = (outcome: RefusedOutcome) => refuse(...mergeRefusals[outcome])
+
+/**
+ * The refusal the store's merge would give, decided before MTurk is asked (that call costs time and
+ * uses the miner's credentials), or null when the merge may go ahead.
+ */
+const refusedBeforeMerge = (request: StoredRequest, sender: string, hitId: string): RefusedOutcome | null => {
+  if (request.status === "scored") return "already-scored"
+  const own = request.responses.find((r) => r.hotkey === sender)
+  if (own === undefined) return "not-participant"
+  return own.mturkHitId === hitId ? null : "hit-mismatch"
 }
 
 /** Verifies and merges one MTurkResponse from `sender` (an already signature-verified hotkey). */
@@ -44,14 +60,11 @@ export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(fu
     Option.getOrNull(yield* store.requestForHit(sender, body.mturk_hit_id))
   if (requestId === null) return yield* refuse(404, `no request was answered by the sender with HIT ${body.mturk_hit_id}`)
   const stored = yield* store.getRequest(requestId)
-  if (Option.isNone(stored)) return yield* refuse(404, `no request ${requestId}`)
-  const request = stored.value
-  if (request.status === "scored") return yield* refuse(409, "the request was already scored")
-  const own = request.responses.find((r) => r.hotkey === sender)
-  if (own === undefined) return yield* refuse(403, "the sender did not answer this request")
-  if (own.mturkHitId !== body.mturk_hit_id) return yield* refuse(403, "this HIT is not the one the sender answered with")
+  if (Option.isNone(stored)) return yield* refuseOutcome("unknown-request")
+  const refused = refusedBeforeMerge(stored.value, sender, body.mturk_hit_id)
+  if (refused !== null) return yield* refuseOutcome(refused)
 
-  const cids = request.request.completions.map((c) => c.cid)
+  const cids = stored.value.request.completions.map((c) => c.cid)
   const assignments = yield* access
     .withCredentials(body.aws_credentials)
     .listAssignmentsForHit(body.mturk_hit_id)
@@ -75,8 +88,7 @@ export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(fu
     ranks,
     verifiedAt: yield* nowSeconds
   })
-  const refusal = mergeRefusals[outcome]
-  if (refusal !== undefined) return yield* refuse(refusal[0], refusal[1])
+  if (outcome !== "merged" && outcome !== "duplicate") return yield* refuseOutcome(outcome)
   yield* Effect.logInfo("human feedback merged").pipe(
     Effect.annotateLogs({ request_id: requestId, hotkey: sender, hit: body.mturk_hit_id, assignments: answers.length, outcome })
   )

@@ -1,26 +1,16 @@
 /**
- * Sends one RankingRequest to a sample of miners and keeps the answers worth scoring: a known scoring
- * method and, for model methods, a score in [0, 1] for at least one completion; an MTurk miner's answer
- * is its HIT id (the human scores arrive later as an MTurkResponse).
+ * Sends one RankingRequest to a sample of miners and keeps the answers worth scoring (the rule is
+ * domain/answer-verdict.ts); an MTurk miner's answer is kept with its HIT id and no ranks.
  */
 import { Effect, Option } from "effect"
+import { judgeAnswer } from "../../domain/answer-verdict.ts"
 import type { Neuron } from "../../domain/metagraph.ts"
 import type { RankingRequest } from "../../domain/protocol.ts"
 import { RankingRequestSynapse } from "../../domain/synapses.ts"
+import { answerRanks } from "../../domain/valid-ranks.ts"
 import { Dendrite } from "../../services/dendrite.ts"
 import type { StoredResponse } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"
-
-/** Why an answer was not kept, or "valid". */
-export type AnswerVerdict = "valid" | "no method" | "no ranks" | "score out of range" | "no hit id"
-
-/** Judges one decoded answer. */
-export const judgeAnswer = (answer: RankingRequest): AnswerVerdict => {
-  if (answer.scoring_method === null) return "no method"
-  if (answer.scoring_method === "aws_mturk") return answer.mturk_hit_id === null ? "no hit id" : "valid"
-  if (answer.ranks.length === 0) return "no ranks"
-  return answer.ranks.every((r) => r.score >= 0 && r.score <= 1) ? "valid" : "score out of range"
-}
 
 /** What a query produced: the answers kept, and a count per HTTP status for metrics. */
 export interface QueryOutcome {
@@ -54,7 +44,7 @@ export const queryMiners = Effect.fn("Validator.queryMiners")(function* (
       continue
     }
     const answer = reply.body.value
-    const verdict = judgeAnswer(answer)
+    const verdict = judgeAnswer(request, answer)
     if (verdict !== "valid") {
       yield* Effect.logDebug("answer not kept").pipe(Effect.annotateLogs({ uid: miner.uid, reason: verdict }))
       continue
@@ -64,7 +54,7 @@ export const queryMiners = Effect.fn("Validator.queryMiners")(function* (
       uid: miner.uid,
       scoringMethod: answer.scoring_method,
       modelConfig: answer.model_config,
-      ranks: answer.scoring_method === "aws_mturk" ? [] : answer.ranks,
+      ranks: answerRanks(answer.scoring_method, request.completions.map((c) => c.cid), answer.ranks),
       mturkHitId: answer.mturk_hit_id,
       humanVerified: false,
       source: "axon",

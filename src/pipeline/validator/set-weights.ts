@@ -13,6 +13,7 @@ import { chooseWeightsPath, type WeightsPath, type WeightsRuntime } from "../../
 import { encodeWeightsTlockPayload } from "../../domain/weights-tlock-payload.ts"
 import type { Keypair } from "../../domain/keypair.ts"
 import { blocksUntilWeightsAllowed, uidOf } from "../../domain/metagraph.ts"
+import { scoreFor } from "../../domain/moving-average.ts"
 import { WeightsError, weightsForChain } from "../../domain/weights.ts"
 import { Chain, type ChainError, type SetWeightsResult } from "../../services/chain.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
@@ -66,13 +67,10 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const wait = blocksUntilWeightsAllowed(me.lastUpdate, metagraph.block + 1, hp.weightsRateLimit)
   if (wait > 0) return { _tag: "Skipped", reason: `weights rate limit: ${wait} more blocks` } satisfies SetWeightsOutcome
 
-  // Scores are kept per uid; a uid whose hotkey changed since was reset by the EMA step.
+  // Scores are kept per uid; a uid whose hotkey changed since the last EMA step counts 0 (the same reset).
   const stored = new Map((yield* store.loadScores).map((s) => [s.uid, s] as const))
   const uids = metagraph.neurons.map((n) => n.uid)
-  const scores = metagraph.neurons.map((n) => {
-    const s = stored.get(n.uid)
-    return s !== undefined && s.hotkey === n.hotkey ? s.score : 0
-  })
+  const scores = metagraph.neurons.map((n) => scoreFor(stored.get(n.uid), n.hotkey))
   if (scores.every((s) => s === 0)) return { _tag: "Skipped", reason: "no scores yet" } satisfies SetWeightsOutcome
 
   const emit = yield* Effect.try({

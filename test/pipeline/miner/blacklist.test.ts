@@ -4,7 +4,7 @@ import fc from "fast-check"
 import type { Metagraph, Neuron } from "../../../src/domain/metagraph.ts"
 import type { RankingResult } from "../../../src/domain/protocol.ts"
 import { RankingRequestSynapse, RankingResultSynapse } from "../../../src/domain/synapses.ts"
-import { blacklistReason } from "../../../src/pipeline/miner/blacklist.ts"
+import { blacklistReason } from "../../../src/domain/blacklist-reason.ts"
 import { MinerStore } from "../../../src/services/miner-store.ts"
 import { Scorer } from "../../../src/services/scorer.ts"
 import {
