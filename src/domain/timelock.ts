@@ -16,6 +16,7 @@
 import { bls12_381 } from "@noble/curves/bls12-381"
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto"
 import { bytesToHex, hexToBytes } from "@noble/curves/utils"
+import { u8aConcat as concat } from "@polkadot/util"
 
 /** drand quicknet (the network subtensor's `pallet_drand` follows). */
 export const QUICKNET = {
@@ -88,15 +89,6 @@ const u64be = (n: number | bigint): Uint8Array => {
 /** ark-serialize's `Vec<u8>`: u64 little-endian length, then the bytes. */
 const arkVec = (bytes: Uint8Array): Uint8Array => concat(u64le(bytes.length), bytes)
 
-const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 const fpLe = (x: bigint): Uint8Array => {
   const out = new Uint8Array(48)

@@ -6,18 +6,10 @@
  */
 import { Database } from "bun:sqlite"
 import { createHash } from "node:crypto"
+import { u8aConcat as concat } from "@polkadot/util"
 import fc from "fast-check"
 
 const enc = (s: string) => new TextEncoder().encode(s)
-const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /** `text` as UTF-8 with raw `bytes` inserted before character `at` (to put non-UTF-8 inside a string). */
 export const withBytesAt = (text: string, at: number, bytes: ReadonlyArray<number>): Uint8Array =>
