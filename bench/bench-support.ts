@@ -1,8 +1,10 @@
 /** Pieces shared by the long-running benchmarks (validator memory, soak): figures, a child's ports, the fleet's routes. */
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { RankingRequestSynapse, RankingResultSynapse } from "../src/domain/synapses.ts"
 import { axonRoute } from "../src/services/axon.ts"
+import { testValidatorSettings, worldChain, worldLayers, writeSyntheticJsonl } from "../test/support/validator-world.ts"
 
 /** Bytes as megabytes, one decimal. */
 export const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
@@ -45,3 +47,22 @@ export const readPorts = async (stdout: ReadableStream<Uint8Array>): Promise<num
   }
   return JSON.parse(/^PORTS (.*)$/m.exec(text)![1]!) as number[]
 }
+
+/** The validator's layers against a loopback miner fleet: its axons on the chain, synthetic seed and evaluation data, a SQLite store in `dir`. */
+export const fleetValidatorLayers = (o: {
+  readonly fleet: ReadonlyArray<{ readonly hotkey: string; readonly ip: string; readonly port: number }>
+  readonly maxAllowedUids: number
+  readonly settings: Parameters<typeof testValidatorSettings>[0]
+  readonly dir: string
+}) =>
+  worldLayers({
+    chain: worldChain(
+      o.fleet.map(({ hotkey, ip, port }) => ({ hotkey, axon: { ip, port } })),
+      { maxAllowedUids: o.maxAllowedUids, weightsRateLimit: 0 }
+    ),
+    settings: testValidatorSettings(o.settings),
+    seedPath: writeSyntheticJsonl(o.dir, "seed.jsonl", 500, 1),
+    evaluationPath: writeSyntheticJsonl(o.dir, "evaluation.jsonl", 500, 2),
+    store: { _tag: "sqlite", filename: join(o.dir, "validator.sqlite") },
+    axonIp: "127.0.0.3"
+  }).pipe(Layer.orDie)

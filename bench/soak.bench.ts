@@ -10,7 +10,7 @@
  * after a warm-up a least-squares line gives the growth per minute. Prints figures; asserts nothing.
  * Run: `bun bench/soak.bench.ts [seconds=60] [sampleSeconds=4]`.
  */
-import { Effect, Exit, Fiber, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Exit, Fiber, ManagedRuntime, Redacted, Scope } from "effect"
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -21,11 +21,11 @@ import { keypairFromUri } from "../src/adapters/sr25519.ts"
 import type { MTurkResponse } from "../src/domain/protocol.ts"
 import { MTurkResponseSynapse } from "../src/domain/synapses.ts"
 import { runValidator } from "../src/pipeline/validator/run.ts"
-import { fleetRoutes, mb, readPorts, rssOf, slope } from "./bench-support.ts"
+import { fleetRoutes, fleetValidatorLayers, mb, readPorts, rssOf, slope } from "./bench-support.ts"
 import { Chain } from "../src/services/chain.ts"
 import { ValidatorStore } from "../src/services/validator-store.ts"
 import { signedRequest } from "../test/adapters/axon-fixture.ts"
-import { NETUID, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../test/support/validator-world.ts"
+import { NETUID, validatorKey } from "../test/support/validator-world.ts"
 
 const GOOD = 56
 const HOSTILE = ["oversized", "deep", "utf8", "overflow", "slow", "garbage", "error", "empty"] as const
@@ -87,17 +87,12 @@ const main = async () => {
 
   const dir = mkdtempSync(join(tmpdir(), "dojo-bench-soak-"))
   const runtime = ManagedRuntime.make(
-    worldLayers({
-      chain: worldChain(
-        ports.map((port, i) => ({ hotkey: minerKey(i).ss58Address, axon: { ip: FLEET_IP, port } })),
-        { maxAllowedUids: ports.length + 1, weightsRateLimit: 0 }
-      ),
-      settings: testValidatorSettings({ stepSeconds: 0.25, deadlineSeconds: 0.5, queryTimeoutSeconds: 1, epochLength: 1, sampleSize: 16, evaluationRate: 0.25 }),
-      seedPath: writeSyntheticJsonl(dir, "seed.jsonl", 500, 1),
-      evaluationPath: writeSyntheticJsonl(dir, "evaluation.jsonl", 500, 2),
-      store: { _tag: "sqlite", filename: join(dir, "validator.sqlite") },
-      axonIp: "127.0.0.3"
-    }).pipe(Layer.orDie)
+    fleetValidatorLayers({
+      fleet: ports.map((port, i) => ({ hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port })),
+      maxAllowedUids: ports.length + 1,
+      settings: { stepSeconds: 0.25, deadlineSeconds: 0.5, queryTimeoutSeconds: 1, epochLength: 1, sampleSize: 16, evaluationRate: 0.25 },
+      dir
+    })
   )
   const scope = Effect.runSync(Scope.make())
   const http = await runtime.runPromise(serveValidatorHttp({ ip: "127.0.0.5", port: 0 }).pipe(Scope.extend(scope)))

@@ -14,16 +14,15 @@
  * extrapolated the same way). The peak RSS without forced GC is printed too. Run: `bun bench/validator-memory.bench.ts [steps=150] [stepSeconds=0.05]`. Prints figures;
  * asserts nothing.
  */
-import { Effect, Exit, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Scope } from "effect"
+import { Effect, Exit, Fiber, Logger, LogLevel, ManagedRuntime, Scope } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
 import { keypairFromUri } from "../src/adapters/sr25519.ts"
 import { runValidator } from "../src/pipeline/validator/run.ts"
-import { fleetRoutes, mb, readPorts, rssOf, slope } from "./bench-support.ts"
+import { fleetRoutes, fleetValidatorLayers, mb, readPorts, rssOf, slope } from "./bench-support.ts"
 import { ValidatorStore } from "../src/services/validator-store.ts"
-import { testValidatorSettings, worldChain, worldLayers, writeSyntheticJsonl } from "../test/support/validator-world.ts"
 
 const MINERS = 256
 const FLEET_IP = "127.0.0.2"
@@ -61,17 +60,12 @@ const main = async () => {
 
   const dir = mkdtempSync(join(tmpdir(), "dojo-bench-memory-"))
   const runtime = ManagedRuntime.make(
-    worldLayers({
-      chain: worldChain(
-        ports.map((port, i) => ({ hotkey: minerKey(i).ss58Address, axon: { ip: FLEET_IP, port } })),
-        { maxAllowedUids: MINERS + 1, weightsRateLimit: 0 }
-      ),
-      settings: testValidatorSettings({ stepSeconds, deadlineSeconds: 0.5, epochLength: 1, sampleSize: 10, evaluationRate: 0.25 }),
-      seedPath: writeSyntheticJsonl(dir, "seed.jsonl", 500, 1),
-      evaluationPath: writeSyntheticJsonl(dir, "evaluation.jsonl", 500, 2),
-      store: { _tag: "sqlite", filename: join(dir, "validator.sqlite") },
-      axonIp: "127.0.0.3"
-    }).pipe(Layer.orDie)
+    fleetValidatorLayers({
+      fleet: ports.map((port, i) => ({ hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port })),
+      maxAllowedUids: MINERS + 1,
+      settings: { stepSeconds, deadlineSeconds: 0.5, epochLength: 1, sampleSize: 10, evaluationRate: 0.25 },
+      dir
+    })
   )
   const stats = () => runtime.runPromise(Effect.flatMap(ValidatorStore, (s) => s.stats))
   console.log(`validator memory: ${MINERS} miner axons (child pid ${child.pid}), ${steps} steps of ${stepSeconds} s (= ${(steps * 24) / 3600} h at 24 s), sample size 10`)
