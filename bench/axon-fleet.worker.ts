@@ -4,8 +4,8 @@
  * Records when each request reached it (epoch ms, comparable across threads).
  */
 import { Effect, Exit, Option, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../src/adapters/axon.ts"
-import { RankingRequestSynapse } from "../src/domain/synapses.ts"
+import { defaultAxonConfig, makeAxon } from "../src/adapters/axon/axon.ts"
+import { RankingRequestSynapse } from "../src/domain/wire/synapses.ts"
 import { axonRoute } from "../src/services/axon.ts"
 
 declare const self: Worker

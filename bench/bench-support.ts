@@ -2,7 +2,7 @@
 import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { RankingRequestSynapse, RankingResultSynapse } from "../src/domain/synapses.ts"
+import { RankingRequestSynapse, RankingResultSynapse } from "../src/domain/wire/synapses.ts"
 import { axonRoute } from "../src/services/axon.ts"
 import { testValidatorSettings, worldChain, worldLayers, writeSyntheticJsonl } from "../test/support/validator-world.ts"
 

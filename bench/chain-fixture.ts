@@ -3,8 +3,8 @@
  * calls per `utility.batchAll` transaction (one block each), paid by //Alice.
  */
 import { ApiPromise, WsProvider } from "@polkadot/api"
-import type { Localnet } from "../src/adapters/localnet.ts"
-import { keypairFromUri, toKeyringPair } from "../src/adapters/sr25519.ts"
+import type { Localnet } from "../src/adapters/chain/localnet.ts"
+import { keypairFromUri, toKeyringPair } from "../src/adapters/wallet/sr25519.ts"
 
 /** Registers `count` fresh hotkeys `//<prefix><i>` on the subnet; returns their addresses. */
 export const fillSubnet = async (net: Localnet, netuid: number, count: number, prefix: string): Promise<ReadonlyArray<string>> => {

@@ -3,7 +3,7 @@
  * transaction's submit→inclusion time, and `setWeights` over 256 uids on a full subnet. Prints figures.
  */
 import { Effect, Exit, Scope } from "effect"
-import { devWallet, startLocalnet, type LocalSpec } from "../src/adapters/localnet.ts"
+import { devWallet, startLocalnet, type LocalSpec } from "../src/adapters/chain/localnet.ts"
 import { fillSubnet, median, rssMiB } from "./chain-fixture.ts"
 
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)

@@ -7,7 +7,7 @@
  * Prints figures; asserts nothing. Needs Chromium (see test/support/chromium.ts).
  */
 import { Effect } from "effect"
-import type { RankingRequest } from "../src/domain/protocol.ts"
+import type { RankingRequest } from "../src/domain/wire/protocol.ts"
 import { ValidatorStore } from "../src/services/validator-store.ts"
 import { findChromium, launchChromium } from "../test/support/chromium.ts"
 import { startDashboardWorld } from "../test/support/dashboard-server.ts"

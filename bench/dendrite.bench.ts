@@ -6,9 +6,9 @@
  * one other thread). Prints figures; asserts nothing.
  */
 import { Effect, ManagedRuntime } from "effect"
-import * as DendriteLive from "../src/adapters/dendrite.ts"
-import { keypairFromSeed, keypairFromUri } from "../src/adapters/sr25519.ts"
-import { RankingRequestSynapse } from "../src/domain/synapses.ts"
+import * as DendriteLive from "../src/adapters/dendrite/dendrite.ts"
+import { keypairFromSeed, keypairFromUri } from "../src/adapters/wallet/sr25519.ts"
+import { RankingRequestSynapse } from "../src/domain/wire/synapses.ts"
 import { Dendrite, type DendriteResponse } from "../src/services/dendrite.ts"
 import type { FleetMessage } from "./axon-fleet.worker.ts"
 import { body } from "./signed-requests.ts"

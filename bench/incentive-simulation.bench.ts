@@ -7,7 +7,7 @@
  * was chosen. `bun run bench incentive` runs only this; run the file itself with `--requests N` or
  * `--seed S` to change the run.
  */
-import { rewardRule, type RewardRule } from "../src/domain/reward-rule.ts"
+import { rewardRule, type RewardRule } from "../src/domain/scoring/reward-rule.ts"
 import { checkTargets, renderSimulation, runSimulation, type SimulationResult } from "../test/support/incentive-simulation.ts"
 
 const arg = (name: string, fallback: number) => {

@@ -3,8 +3,8 @@
  * strict UTF-8 decode + JSON.parse) against plain `TextDecoder` + `JSON.parse`, on a typical 4 KiB
  * RankingRequest and on a 1 MiB one (32 completions of 32 KiB, non-ASCII text). Prints figures; asserts nothing.
  */
-import { checkJsonLimits, parseLimitedJson } from "../src/domain/json-limits.ts"
-import { SYNAPSE_JSON_LIMITS } from "../src/domain/synapse.ts"
+import { checkJsonLimits, parseLimitedJson } from "../src/domain/wire/json-limits.ts"
+import { SYNAPSE_JSON_LIMITS } from "../src/domain/wire/synapse.ts"
 
 const body = (completions: number, size: number) =>
   new TextEncoder().encode(

@@ -5,8 +5,8 @@
  */
 import * as nodeCrypto from "node:crypto"
 import { Effect, Redacted } from "effect"
-import { fernetKey, naclKey } from "../src/adapters/keyfile-crypto.ts"
-import { NACL_ARGON2I, NACL_SALT_HEX } from "../src/domain/keyfile.ts"
+import { fernetKey, naclKey } from "../src/adapters/wallet/keyfile-crypto.ts"
+import { NACL_ARGON2I, NACL_SALT_HEX } from "../src/domain/wallet/keyfile.ts"
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2)
 const password = Redacted.make("correct horse battery staple")

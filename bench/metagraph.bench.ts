@@ -5,8 +5,8 @@
  */
 import { ApiPromise, WsProvider } from "@polkadot/api"
 import { Effect, Exit, Scope } from "effect"
-import { head, readMetagraphRuntimeApi, readMetagraphStorage } from "../src/adapters/chain-metagraph.ts"
-import { startLocalnet } from "../src/adapters/localnet.ts"
+import { head, readMetagraphRuntimeApi, readMetagraphStorage } from "../src/adapters/chain/metagraph.ts"
+import { startLocalnet } from "../src/adapters/chain/localnet.ts"
 import { fillSubnet, median } from "./chain-fixture.ts"
 
 const N = Number(process.env["BENCH_NEURONS"] ?? 256)

@@ -4,10 +4,10 @@
  */
 import { readFileSync } from "node:fs"
 import { Either } from "effect"
-import { keypairFromUri, signHex } from "../src/adapters/sr25519.ts"
-import type { RankingRequest } from "../src/domain/protocol.ts"
-import { dendriteMessage, encodeBody, terminal, toHeaders, toJson, wireBodyHash } from "../src/domain/synapse.ts"
-import { RankingRequestSynapse } from "../src/domain/synapses.ts"
+import { keypairFromUri, signHex } from "../src/adapters/wallet/sr25519.ts"
+import type { RankingRequest } from "../src/domain/wire/protocol.ts"
+import { dendriteMessage, encodeBody, terminal, toHeaders, toJson, wireBodyHash } from "../src/domain/wire/synapse.ts"
+import { RankingRequestSynapse } from "../src/domain/wire/synapses.ts"
 import type { LoadJob, LoadResult } from "./http-load.worker.ts"
 
 export const miner = keypairFromUri("//Bob")

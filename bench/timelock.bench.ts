@@ -3,9 +3,9 @@
  * multiplication, one pairing, AES-GCM) and opening it with the round's signature (two pairings'
  * worth: one pairing plus the G2 check), and the reveal-round simulation over a 360-block epoch.
  */
-import { timelockRevealRound } from "../src/domain/epoch-schedule.ts"
-import { QUICKNET, timelockOpen, timelockSeal } from "../src/domain/timelock.ts"
-import { encodeWeightsTlockPayload } from "../src/domain/weights-tlock-payload.ts"
+import { timelockRevealRound } from "../src/domain/chain/epoch-schedule.ts"
+import { QUICKNET, timelockOpen, timelockSeal } from "../src/domain/chain/timelock.ts"
+import { encodeWeightsTlockPayload } from "../src/domain/chain/weights-tlock-payload.ts"
 
 const ROUND_1000_SIGNATURE =
   "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39"

@@ -5,7 +5,7 @@
  * `{Records: [{Sns: {Message}}]}` where each Message is an MTurk event document
  * `{EventDocId, Events: [{EventType, HITId, AssignmentId, …}]}`. For every HIT named (events deduped by
  * EventDocId and AssignmentId) it lists the HIT's submitted assignments with the MTurk SDK and POSTs
- * them, HMAC-signed (src/domain/callback-auth.ts), to the miner's callback. The miner keeps each
+ * them, HMAC-signed (src/domain/mturk/callback-auth.ts), to the miner's callback. The miner keeps each
  * assignment once, so a redelivered notification or a Lambda retry is harmless.
  *
  * Environment:
@@ -20,9 +20,9 @@
  * `index.handler`, Node.js 20+ runtime).
  */
 import { Clock, Config, Duration, Effect, Either, type Redacted, Schedule, Schema } from "effect"
-import * as MTurkClient from "../src/adapters/mturk-client.ts"
-import { type CallbackBody, signCallback } from "../src/domain/callback-auth.ts"
-import { MTurkEnvironment } from "../src/domain/protocol.ts"
+import * as MTurkClient from "../src/adapters/mturk/client.ts"
+import { type CallbackBody, signCallback } from "../src/domain/mturk/callback-auth.ts"
+import { MTurkEnvironment } from "../src/domain/wire/protocol.ts"
 import type { MTurk } from "../src/services/mturk.ts"
 
 const SnsEvent = Schema.Struct({

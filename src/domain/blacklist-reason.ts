@@ -4,7 +4,7 @@
  * neuron holds a permit, miners included.
  */
 import { Option } from "effect"
-import type { Metagraph } from "./metagraph.ts"
+import type { Metagraph } from "./chain/metagraph.ts"
 
 /** Why `hotkey` may not call us, or none when it may. */
 export const blacklistReason = (metagraph: Metagraph, hotkey: string | null, minStake: number): Option.Option<string> => {

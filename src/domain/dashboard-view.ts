@@ -3,8 +3,8 @@
  * cut down to a bounded number of points, weight shares, request lines with their consensus, and the
  * privacy rules (hidden evaluation requests look like seed requests; scoring-API texts stay private).
  */
-import type { Metagraph } from "./metagraph.ts"
-import type { RankingRequest, RankingResult } from "./protocol.ts"
+import type { Metagraph } from "./chain/metagraph.ts"
+import type { RankingRequest, RankingResult } from "./wire/protocol.ts"
 
 /** A hotkey shortened for tables: `5Grwv…utQY`. */
 export const shortHotkey = (hotkey: string): string => (hotkey.length <= 12 ? hotkey : `${hotkey.slice(0, 5)}…${hotkey.slice(-4)}`)

@@ -1,11 +1,11 @@
 /**
  * Exports the validator's scored requests as the open preference dataset: reads them from the store
- * (oldest first), turns each into a dataset row (see `domain/preference-dataset.ts`), and writes
+ * (oldest first), turns each into a dataset row (see `domain/data/preference-dataset.ts`), and writes
  * `data/train.jsonl`, `data/train.parquet`, `pairs.jsonl` (reward-model format) and the card `README.md`.
  */
 import { Effect, Option } from "effect"
-import { datasetCard } from "../domain/dataset-card.ts"
-import { type DatasetRow, datasetRow, rowPreferencePairs } from "../domain/preference-dataset.ts"
+import { datasetCard } from "../domain/data/dataset-card.ts"
+import { type DatasetRow, datasetRow, rowPreferencePairs } from "../domain/data/preference-dataset.ts"
 import { DatasetSink } from "../services/dataset-sink.ts"
 import { type RequestKind, ValidatorStore } from "../services/validator-store.ts"
 import { nowSeconds } from "./clock.ts"

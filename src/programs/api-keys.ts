@@ -12,7 +12,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Data, Effect, Logger, Option, Redacted } from "effect"
 import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/api-keys.ts"
-import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
+import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
 import { ValidatorStore, type ApiKey } from "../services/validator-store.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
 import { runCli } from "./options/run-cli.ts"

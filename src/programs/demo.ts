@@ -1,12 +1,12 @@
 /**
- * `bun run demo` — a whole local Dojo subnet in one command (see src/demo/run.ts). Exits 0 when incentive
+ * `bun run demo` — a whole local Dojo subnet in one command (see src/programs/demo/run.ts). Exits 0 when incentive
  * follows the miners' accuracy, 1 when it does not or something failed. `--keep` leaves it running.
  */
 import { Command, Options } from "@effect/cli"
 import { BunContext, BunRuntime } from "@effect/platform-bun"
 import { Console, Effect } from "effect"
 import { rmSync } from "node:fs"
-import { runDemo } from "../demo/run.ts"
+import { runDemo } from "./demo/run.ts"
 
 const command = Command.make(
   "demo",

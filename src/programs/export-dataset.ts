@@ -7,9 +7,9 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Config, Console, Data, Effect, Either, Layer, Option } from "effect"
-import { DatasetSinkFs } from "../adapters/dataset-writers.ts"
-import { uploadDatasetToHub } from "../adapters/hf-hub-upload.ts"
-import { ValidatorStoreLive } from "../adapters/sql/validator-store-sql.ts"
+import { DatasetSinkFs } from "../adapters/data/dataset-writers.ts"
+import { uploadDatasetToHub } from "../adapters/data/hf-hub-upload.ts"
+import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
 import { parseSince } from "../domain/since.ts"
 import { nowSeconds } from "../pipeline/clock.ts"
 import { exportDataset } from "../pipeline/dataset-export.ts"

@@ -11,7 +11,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Duration, Effect } from "effect"
-import { devWallet, startLocalnet, type DevWallet } from "../adapters/localnet.ts"
+import { devWallet, startLocalnet, type DevWallet } from "../adapters/chain/localnet.ts"
 import { runCli, UsageError } from "./options/run-cli.ts"
 
 const TAO = 1_000_000_000n

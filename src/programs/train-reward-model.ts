@@ -6,10 +6,10 @@
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Clock, Console, Data, Effect, Either, Option } from "effect"
-import { exportRewardModel, trainingFacts } from "../adapters/reward-model-export.ts"
-import { parsePreferenceJsonl, type PreferencePair } from "../domain/preference-pair.ts"
-import { defaultTrainingConfig, type TrainedRewardModel, type TrainingConfig, trainingRun } from "../domain/reward-model-training.ts"
-import { generateSyntheticPreferences } from "../domain/synthetic-preferences.ts"
+import { exportRewardModel, trainingFacts } from "../adapters/data/reward-model-export.ts"
+import { parsePreferenceJsonl, type PreferencePair } from "../domain/data/preference-pair.ts"
+import { defaultTrainingConfig, type TrainedRewardModel, type TrainingConfig, trainingRun } from "../domain/reward-model/training.ts"
+import { generateSyntheticPreferences } from "../domain/data/synthetic-preferences.ts"
 import { runCli } from "./options/run-cli.ts"
 
 class TrainUsageError extends Data.TaggedError("TrainUsageError")<{ readonly message: string }> {}

@@ -15,9 +15,9 @@ import {
   type CreatedKey,
   type KeySource,
   type WalletListing
-} from "../adapters/wallet-fs.ts"
-import { expandPath } from "../adapters/keyfile-io.ts"
-import { signHex } from "../adapters/sr25519.ts"
+} from "../adapters/wallet/wallet-fs.ts"
+import { expandPath } from "../adapters/wallet/keyfile-io.ts"
+import { signHex } from "../adapters/wallet/sr25519.ts"
 import { InvalidKeyInput, Wallet, type WalletError } from "../services/wallet.ts"
 import { runCli } from "./options/run-cli.ts"
 import { walletLayer, walletOptions, walletPath } from "./options/wallet.ts"

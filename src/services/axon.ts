@@ -3,7 +3,7 @@
  * blacklist, priority), so Python and TypeScript dendrites can call them.
  */
 import { Context, Data, type Effect, type Option, type Scope } from "effect"
-import type { AnySynapseDefinition, SynapseDefinition, TerminalInfo } from "../domain/synapse.ts"
+import type { AnySynapseDefinition, SynapseDefinition, TerminalInfo } from "../domain/wire/synapse.ts"
 
 /** What the axon knows about a call before (blacklist) and after (priority, forward) verification. */
 export interface AxonRequestContext {

@@ -1,13 +1,13 @@
 /**
  * `Chain`: everything a neuron does with subtensor: read the metagraph and hyperparameters, check
  * registration, register, serve its axon, stake and set weights (plus the owner/sudo calls a local
- * subnet needs). Live adapter: `src/adapters/chain-subtensor.ts`; in-memory twin:
- * `src/adapters/chain-memory.ts`. Both fail with the same typed errors.
+ * subnet needs). Live adapter: `src/adapters/chain/subtensor.ts`; in-memory twin:
+ * `src/adapters/chain/memory.ts`. Both fail with the same typed errors.
  */
 import { Context, Data, type Effect, type Option } from "effect"
-import type { Keypair } from "../domain/keypair.ts"
-import type { Hyperparameters, Metagraph } from "../domain/metagraph.ts"
-import type { WeightsRuntime } from "../domain/weights-path.ts"
+import type { Keypair } from "../domain/wallet/keypair.ts"
+import type { Hyperparameters, Metagraph } from "../domain/chain/metagraph.ts"
+import type { WeightsRuntime } from "../domain/chain/weights-path.ts"
 
 /** A call did not finish within its time limit (connecting included). Never a hang. */
 export class ChainTimeout extends Data.TaggedError("ChainTimeout")<{

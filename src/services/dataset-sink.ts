@@ -1,9 +1,9 @@
 /**
  * Where an exported preference dataset goes (port): files under one dataset root, written whole.
- * Adapter: `src/adapters/dataset-writers.ts` (a local directory; JSONL and Parquet encoders).
+ * Adapter: `src/adapters/data/dataset-writers.ts` (a local directory; JSONL and Parquet encoders).
  */
 import { Context, Data, type Effect } from "effect"
-import type { DatasetRow } from "../domain/preference-dataset.ts"
+import type { DatasetRow } from "../domain/data/preference-dataset.ts"
 
 /** A dataset file could not be written. */
 export class DatasetSinkError extends Data.TaggedError("DatasetSinkError")<{

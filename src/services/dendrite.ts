@@ -3,7 +3,7 @@
  * (signed, with a per-call timeout), and get every outcome back as data: a call never fails.
  */
 import { Context, type Effect, type Option } from "effect"
-import type { SynapseDefinition, TerminalInfo } from "../domain/synapse.ts"
+import type { SynapseDefinition, TerminalInfo } from "../domain/wire/synapse.ts"
 
 /** An axon to call: where it listens and the hotkey it signs for. */
 export interface DendriteTarget {

@@ -3,7 +3,7 @@
  * checks a miner's HIT with MTurk itself, using the short-lived credentials in the `MTurkResponse`.
  */
 import { Context } from "effect"
-import type { AWSCredentials } from "../domain/protocol.ts"
+import type { AWSCredentials } from "../domain/wire/protocol.ts"
 import type { MTurk } from "./mturk.ts"
 
 export class MTurkAccess extends Context.Tag("dojo/MTurkAccess")<

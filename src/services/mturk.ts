@@ -3,7 +3,7 @@
  * AssignmentSubmitted events to an SNS topic, read its assignments back.
  */
 import { Context, Data, type Effect } from "effect"
-import type { MTurkEnvironment } from "../domain/protocol.ts"
+import type { MTurkEnvironment } from "../domain/wire/protocol.ts"
 
 /** What a HIT offers workers (dojo.md §2.4 defaults in `defaultHitTerms`). */
 export interface HitTerms {
@@ -33,7 +33,7 @@ export const defaultHitTerms: HitTerms = {
 
 /** A HIT to create: its terms and its question XML. */
 export interface NewHit extends HitTerms {
-  /** HTMLQuestion XML (src/domain/mturk.ts `buildHtmlQuestion`). */
+  /** HTMLQuestion XML (src/domain/mturk/formats.ts `buildHtmlQuestion`). */
   readonly question: string
   /** Private note kept with the HIT (not shown to workers), ≤ 255 characters. */
   readonly requesterAnnotation?: string

@@ -4,7 +4,7 @@
  * measure each miner's accuracy.
  */
 import { Context, Data, type Effect } from "effect"
-import type { PreferenceItem } from "../domain/preference-item.ts"
+import type { PreferenceItem } from "../domain/data/preference-item.ts"
 
 /** A source could not give an item (unreachable, empty, or no row fits its mapping). */
 export class PreferenceDataError extends Data.TaggedError("PreferenceDataError")<{

@@ -3,7 +3,7 @@
  * method (hf_model local or remote, llm_api, aws_mturk), selected by the miner's `--scoring_method`.
  */
 import { Context, Data, type Effect } from "effect"
-import type { ModelConfig, RankingRequest, Rank, ScoringMethod } from "../domain/protocol.ts"
+import type { ModelConfig, RankingRequest, Rank, ScoringMethod } from "../domain/wire/protocol.ts"
 
 /** What a scorer produced for one request. */
 export interface ScoreOutcome {

@@ -4,7 +4,7 @@
  * ListAssignmentsForHIT only and expire within minutes; the miner's long-lived keys never leave it.
  */
 import { Context, Data, type Effect } from "effect"
-import type { AWSCredentials } from "../domain/protocol.ts"
+import type { AWSCredentials } from "../domain/wire/protocol.ts"
 
 /** No credentials could be issued (no STS client, role not assumable, STS down). */
 export class CredentialsUnavailable extends Data.TaggedError("CredentialsUnavailable")<{

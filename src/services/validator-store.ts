@@ -3,7 +3,7 @@
  * leaves either all of a change or none of it. Times are unix seconds (fractions allowed).
  */
 import { Context, Data, type Effect, type Option } from "effect"
-import type { ModelConfig, Rank, RankingRequest, RankingResult, ScoringMethod } from "../domain/protocol.ts"
+import type { ModelConfig, Rank, RankingRequest, RankingResult, ScoringMethod } from "../domain/wire/protocol.ts"
 import type { StoreError } from "./store-error.ts"
 
 export { StoreError } from "./store-error.ts"

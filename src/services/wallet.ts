@@ -5,7 +5,7 @@
  * Every error says what to do; none carries a secret.
  */
 import { Context, Data, type Effect } from "effect"
-import type { Keypair } from "../domain/keypair.ts"
+import type { Keypair } from "../domain/wallet/keypair.ts"
 
 /** Where a wallet lives: root folder (`--wallet.path`), wallet name and hotkey name. */
 export interface WalletConfig {

@@ -13,7 +13,7 @@ import {
   topUidsByWeight,
   weightShares
 } from "../../src/domain/dashboard-view.ts"
-import type { RankingRequest } from "../../src/domain/protocol.ts"
+import type { RankingRequest } from "../../src/domain/wire/protocol.ts"
 
 const ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 

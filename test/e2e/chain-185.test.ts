@@ -6,11 +6,11 @@
 import { describe, expect, test } from "bun:test"
 import { ApiPromise, WsProvider } from "@polkadot/api"
 import { Duration, Effect, Exit, Scope } from "effect"
-import { makeChainSubtensor } from "../../src/adapters/chain-subtensor.ts"
-import { readMetagraphRuntimeApi } from "../../src/adapters/chain-metagraph.ts"
-import { devWallet, startLocalnet } from "../../src/adapters/localnet.ts"
+import { makeChainSubtensor } from "../../src/adapters/chain/subtensor.ts"
+import { readMetagraphRuntimeApi } from "../../src/adapters/chain/metagraph.ts"
+import { devWallet, startLocalnet } from "../../src/adapters/chain/localnet.ts"
 import { ChainTimeout } from "../../src/services/chain.ts"
-import { expectDispatch, failure, run } from "../adapters/chain-contract.ts"
+import { expectDispatch, failure, run } from "../adapters/chain/contract.ts"
 
 import { useLocalnet } from "../support/localnet-suite.ts"
 

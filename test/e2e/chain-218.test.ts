@@ -5,8 +5,8 @@
  * weights landing, and salted commit-reveal. Yuma yields nothing on this runtime, so no incentive here.
  */
 import { describe, expect, test } from "bun:test"
-import { devWallet } from "../../src/adapters/localnet.ts"
-import { run } from "../adapters/chain-contract.ts"
+import { devWallet } from "../../src/adapters/chain/localnet.ts"
+import { run } from "../adapters/chain/contract.ts"
 
 import { useLocalnet } from "../support/localnet-suite.ts"
 

@@ -17,15 +17,15 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { forward } from "../../lambda/handler.ts"
-import * as MTurkClient from "../../src/adapters/mturk-client.ts"
-import { MinerStoreLive } from "../../src/adapters/sql/miner-store-sql.ts"
-import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
-import { newColdkey, newHotkey } from "../../src/adapters/wallet-fs.ts"
-import { accuracyMultiplier } from "../../src/domain/accuracy.ts"
-import { computeConsensus, humanFeedbackBoost } from "../../src/domain/consensus.ts"
-import { isServing } from "../../src/domain/metagraph.ts"
-import { syntheticPairsJsonl } from "../../src/demo/models.ts"
-import { freePort, spawnNeuron, tailOf, type NeuronProcess } from "../../src/demo/processes.ts"
+import * as MTurkClient from "../../src/adapters/mturk/client.ts"
+import { MinerStoreLive } from "../../src/adapters/store/miner-store-sql.ts"
+import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import { newColdkey, newHotkey } from "../../src/adapters/wallet/wallet-fs.ts"
+import { accuracyMultiplier } from "../../src/domain/scoring/accuracy.ts"
+import { computeConsensus, humanFeedbackBoost } from "../../src/domain/scoring/consensus.ts"
+import { isServing } from "../../src/domain/chain/metagraph.ts"
+import { syntheticPairsJsonl } from "../../src/programs/demo/models.ts"
+import { freePort, spawnNeuron, tailOf, type NeuronProcess } from "../../src/programs/demo/processes.ts"
 import { CALLBACK_PATH } from "../../src/pipeline/miner/human-feedback-callback.ts"
 import { MinerStore } from "../../src/services/miner-store.ts"
 import { ValidatorStore } from "../../src/services/validator-store.ts"
@@ -106,7 +106,7 @@ const poll = async <A>(what: string, f: () => Promise<A | undefined>, processes:
 
 describe("MTurk human-feedback loop, real programs end to end", () => {
   let netuid = 0
-  type W = { name: string; coldkey: import("../../src/domain/keypair.ts").Keypair; hotkey: string }
+  type W = { name: string; coldkey: import("../../src/domain/wallet/keypair.ts").Keypair; hotkey: string }
   let wallets: W[] = []
   let processes: NeuronProcess[] = []
   let apiKey = ""

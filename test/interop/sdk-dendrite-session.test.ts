@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../../src/adapters/axon.ts"
-import { keypairFromUri } from "../../src/adapters/sr25519.ts"
-import { RankingRequestSynapse } from "../../src/domain/synapses.ts"
+import { defaultAxonConfig, makeAxon } from "../../src/adapters/axon/axon.ts"
+import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
+import { RankingRequestSynapse } from "../../src/domain/wire/synapses.ts"
 import { axonRoute } from "../../src/services/axon.ts"
 import { pythonEnv, runPython } from "../support/python-env.ts"
 

@@ -6,9 +6,9 @@
 import { describe, expect, test } from "bun:test"
 import { Either } from "effect"
 import fc from "fast-check"
-import { encodeBody, terminal, wireBodyHash } from "../../src/domain/synapse.ts"
-import { toHeaders } from "../../src/domain/synapse-headers.ts"
-import { MTurkResponseSynapse, RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/synapses.ts"
+import { encodeBody, terminal, wireBodyHash } from "../../src/domain/wire/synapse.ts"
+import { toHeaders } from "../../src/domain/wire/synapse-headers.ts"
+import { MTurkResponseSynapse, RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/wire/synapses.ts"
 import { type PythonEnvName, pythonEnv, runPython } from "../support/python-env.ts"
 
 const text = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: "binary", maxLength: 200 }), fc.constant(""), fc.constant("a\"b'c\\d\n\t\r\u0000\u00e9\u{1F600}"))

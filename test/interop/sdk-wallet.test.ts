@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { verify } from "../../src/adapters/sr25519.ts"
+import { verify } from "../../src/adapters/wallet/sr25519.ts"
 import { type PythonEnv, pythonEnv, runPython } from "../support/python-env.ts"
 import { repoRoot } from "../support/shared.ts"
 

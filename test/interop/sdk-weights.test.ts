@@ -11,7 +11,7 @@ import fc from "fast-check"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { convertWeightsAndUidsForEmit, processWeights, u16MaxWeightLimit, WeightsError } from "../../src/domain/weights.ts"
+import { convertWeightsAndUidsForEmit, processWeights, u16MaxWeightLimit, WeightsError } from "../../src/domain/chain/weights.ts"
 import { type PythonEnvName, pythonEnv, runPython } from "../support/python-env.ts"
 
 const CASES = 3000

@@ -7,9 +7,9 @@
  *   for a table of epoch states (bracketed by the wall clock before and after its call).
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
-import { type EpochScheduleState, predictFirstRevealBlock, timelockRevealRound } from "../../src/domain/epoch-schedule.ts"
-import { QUICKNET, beaconPublicKey, deserializeTimelock, signRound, timelockOpen, timelockSeal } from "../../src/domain/timelock.ts"
-import { decodeWeightsTlockPayload, encodeWeightsTlockPayload } from "../../src/domain/weights-tlock-payload.ts"
+import { type EpochScheduleState, predictFirstRevealBlock, timelockRevealRound } from "../../src/domain/chain/epoch-schedule.ts"
+import { QUICKNET, beaconPublicKey, deserializeTimelock, signRound, timelockOpen, timelockSeal } from "../../src/domain/chain/timelock.ts"
+import { decodeWeightsTlockPayload, encodeWeightsTlockPayload } from "../../src/domain/chain/weights-tlock-payload.ts"
 import { pythonEnv, runPython } from "../support/python-env.ts"
 
 setDefaultTimeout(60_000)

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { syntheticPairsJsonl } from "../../src/demo/models.ts"
+import { syntheticPairsJsonl } from "../../src/programs/demo/models.ts"
 import { oneLineFailure, runProgram, treeDigest, type ProgramRun } from "../support/run-program.ts"
 
 setDefaultTimeout(60_000)

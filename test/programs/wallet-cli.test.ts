@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { keypairFromMnemonic, verify } from "../../src/adapters/sr25519.ts"
+import { keypairFromMnemonic, verify } from "../../src/adapters/wallet/sr25519.ts"
 import { repoRoot, readVector } from "../support/shared.ts"
 
 const v = readVector("keyfile-nacl.json")

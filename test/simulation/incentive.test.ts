@@ -4,7 +4,7 @@
  * under the default (new) reward rule. The full run with its figures is bench/incentive-simulation.bench.ts.
  */
 import { describe, expect, test } from "bun:test"
-import { defaultRewardRule } from "../../src/domain/reward-rule.ts"
+import { defaultRewardRule } from "../../src/domain/scoring/reward-rule.ts"
 import { checkTargets, relativeIncentive, renderSimulation, runSimulation } from "../support/incentive-simulation.ts"
 
 describe("incentive simulation, short mode", () => {

@@ -7,12 +7,12 @@
  */
 import { encodeAddress } from "@polkadot/util-crypto"
 import { Effect } from "effect"
-import type { ChainMemoryControlShape, ChainMemoryState } from "../../src/adapters/chain-memory.ts"
-import { keypairFromUri } from "../../src/adapters/sr25519.ts"
-import type { Keypair } from "../../src/domain/keypair.ts"
-import type { RankingRequest } from "../../src/domain/protocol.ts"
+import type { ChainMemoryControlShape, ChainMemoryState } from "../../src/adapters/chain/memory.ts"
+import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
+import type { Keypair } from "../../src/domain/wallet/keypair.ts"
+import type { RankingRequest } from "../../src/domain/wire/protocol.ts"
 import { type SeededRandom, seededRandom, shuffled } from "../../src/domain/seeded-random.ts"
-import { generateSyntheticPreferences } from "../../src/domain/synthetic-preferences.ts"
+import { generateSyntheticPreferences } from "../../src/domain/data/synthetic-preferences.ts"
 import type { ChainShape } from "../../src/services/chain.ts"
 import type { RequestKind, StoredResponse, ValidatorStoreService } from "../../src/services/validator-store.ts"
 

@@ -1,8 +1,8 @@
 /** Fixtures several suites share: the Python SDK tests' TextSynapse, and a neuron with neutral figures. */
 import { Schema } from "effect"
-import { unservedAxon, type Neuron } from "../../src/domain/metagraph.ts"
-import { Py } from "../../src/domain/python-str.ts"
-import type { SynapseDefinition } from "../../src/domain/synapse.ts"
+import { unservedAxon, type Neuron } from "../../src/domain/chain/metagraph.ts"
+import { Py } from "../../src/domain/wire/python-str.ts"
+import type { SynapseDefinition } from "../../src/domain/wire/synapse.ts"
 
 const TextBody = Schema.Struct({ text: Schema.optionalWith(Schema.String, { default: () => "" }) })
 

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll } from "bun:test"
 import { Exit, Scope } from "effect"
-import { devWallet, startLocalnet, type Localnet, type LocalSpec } from "../../src/adapters/localnet.ts"
-import { chainContract, run } from "../adapters/chain-contract.ts"
+import { devWallet, startLocalnet, type Localnet, type LocalSpec } from "../../src/adapters/chain/localnet.ts"
+import { chainContract, run } from "../adapters/chain/contract.ts"
 
 export const useLocalnet = (
   spec: LocalSpec,

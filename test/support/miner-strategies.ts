@@ -8,11 +8,11 @@
  * (not its ids): the same request content gets the same answer in every run, so two runs that differ
  * only in who else takes part (with and without a swarm) see the same cheaters.
  */
-import type { PreferencePair } from "../../src/domain/preference-pair.ts"
+import type { PreferencePair } from "../../src/domain/data/preference-pair.ts"
 import { makeRng, type Rng } from "../../src/domain/prng.ts"
-import type { Rank, RankingRequest, RankingResult } from "../../src/domain/protocol.ts"
-import { textScorer } from "../../src/domain/reward-model-training.ts"
-import { rewardModelRecipes, trainRecipe } from "../../src/domain/reward-model-recipes.ts"
+import type { Rank, RankingRequest, RankingResult } from "../../src/domain/wire/protocol.ts"
+import { textScorer } from "../../src/domain/reward-model/training.ts"
+import { rewardModelRecipes, trainRecipe } from "../../src/domain/reward-model/recipes.ts"
 
 /** What a strategy is, for the report. */
 export type StrategyKind = "honest" | "cheater"

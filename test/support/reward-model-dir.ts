@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { type ExportableRewardModel, rewardModelFiles } from "../../src/adapters/reward-model-export.ts"
+import { type ExportableRewardModel, rewardModelFiles } from "../../src/adapters/data/reward-model-export.ts"
 
 const made: Array<string> = []
 

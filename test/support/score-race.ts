@@ -4,8 +4,8 @@
  * `{"outcome": "scored" | "<error tag>"}`.
  */
 import { Effect, Redacted } from "effect"
-import { storeConfigFromUrl } from "../../src/adapters/sql/sql-client.ts"
-import { ValidatorStoreLive } from "../../src/adapters/sql/validator-store-sql.ts"
+import { storeConfigFromUrl } from "../../src/adapters/store/sql-client.ts"
+import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
 import { ValidatorStore } from "../../src/services/validator-store.ts"
 
 const [url, requestId, label, startAt] = process.argv.slice(2)

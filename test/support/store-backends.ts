@@ -8,7 +8,7 @@ import { Effect, type Layer, ManagedRuntime, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { SqlLive, type StoreConfig } from "../../src/adapters/sql/sql-client.ts"
+import { SqlLive, type StoreConfig } from "../../src/adapters/store/sql-client.ts"
 import { startPostgres, type TestPostgres } from "./postgres.ts"
 
 /** One database engine for the store suites. */

@@ -10,12 +10,12 @@
  * disagree, so consensus rewards follow quality.
  */
 import { Effect, Exit, Logger, LogLevel, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../../src/adapters/axon.ts"
-import type { Keypair } from "../../src/domain/keypair.ts"
+import { defaultAxonConfig, makeAxon } from "../../src/adapters/axon/axon.ts"
+import type { Keypair } from "../../src/domain/wallet/keypair.ts"
 import { hashString } from "../../src/domain/prng.ts"
-import type { Rank, RankingRequest, RankingResult } from "../../src/domain/protocol.ts"
-import { syntheticQuality } from "../../src/domain/synthetic-preferences.ts"
-import { RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/synapses.ts"
+import type { Rank, RankingRequest, RankingResult } from "../../src/domain/wire/protocol.ts"
+import { syntheticQuality } from "../../src/domain/data/synthetic-preferences.ts"
+import { RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/wire/synapses.ts"
 import { axonRoute, type AxonRoute, type ServingAxon } from "../../src/services/axon.ts"
 
 /** How a test miner ranks. */

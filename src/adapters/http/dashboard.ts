@@ -14,7 +14,7 @@
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option, type ParseResult, Schema } from "effect"
-import { bodyErrorMessage } from "../../domain/synapse.ts"
+import { bodyErrorMessage } from "../../domain/wire/synapse.ts"
 import { DashboardData, type DashboardError } from "./dashboard-data.ts"
 import { dashboardCsp, dashboardHtml } from "./dashboard-page.ts"
 

@@ -27,11 +27,11 @@ import {
   OpenApi
 } from "@effect/platform"
 import { Context, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
-import { parseLimitedJson, refusalText, type JsonLimits } from "../../domain/json-limits.ts"
+import { parseLimitedJson, refusalText, type JsonLimits } from "../../domain/wire/json-limits.ts"
 import type { ApiKey } from "../../services/validator-store.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { finalResult, scoreNow } from "../../pipeline/validator/score-api.ts"
-import { readRequestBody } from "../bounded-body.ts"
+import { readRequestBody } from "./bounded-body.ts"
 import { findKey, makeRateLimiter } from "./api-keys.ts"
 
 /** Largest request body read (1 MiB); a larger one is refused before parsing. */

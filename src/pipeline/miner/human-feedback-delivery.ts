@@ -6,11 +6,11 @@
  * attempts run out; every step is recorded in the store, so a restart resumes where it stopped.
  */
 import { Duration, Effect, Schedule } from "effect"
-import { isServing, type Neuron } from "../../domain/metagraph.ts"
+import { isServing, type Neuron } from "../../domain/chain/metagraph.ts"
 import { backoffSeconds } from "../../domain/backoff.ts"
-import { aggregateAssignments } from "../../domain/mturk.ts"
-import type { AWSCredentials, MTurkResponse } from "../../domain/protocol.ts"
-import { MTurkResponseSynapse } from "../../domain/synapses.ts"
+import { aggregateAssignments } from "../../domain/mturk/formats.ts"
+import type { AWSCredentials, MTurkResponse } from "../../domain/wire/protocol.ts"
+import { MTurkResponseSynapse } from "../../domain/wire/synapses.ts"
 import { Dendrite, type DendriteTarget } from "../../services/dendrite.ts"
 import { type HitRecord, MinerStore } from "../../services/miner-store.ts"
 import { ValidatorCredentials } from "../../services/validator-credentials.ts"

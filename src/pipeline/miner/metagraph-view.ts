@@ -3,7 +3,7 @@
  * blacklist and the delivery of human feedback never wait for the chain on a request's path.
  */
 import { Duration, Effect, Ref, Schedule, type Scope } from "effect"
-import type { Metagraph } from "../../domain/metagraph.ts"
+import type { Metagraph } from "../../domain/chain/metagraph.ts"
 import { Chain, type ChainError } from "../../services/chain.ts"
 
 /** The last metagraph read, and a way to read it again at once. */

@@ -5,11 +5,11 @@
  * fails, so the axon answers with an error status: no rank is ever made up.
  */
 import { Data, Effect, Option } from "effect"
-import { isServing, type Metagraph } from "../../domain/metagraph.ts"
-import type { RankingRequest } from "../../domain/protocol.ts"
+import { isServing, type Metagraph } from "../../domain/chain/metagraph.ts"
+import type { RankingRequest } from "../../domain/wire/protocol.ts"
 import { requestPriority } from "../../domain/request-priority.ts"
-import { RankingRequestSynapse } from "../../domain/synapses.ts"
-import { answerRanks, validRanks } from "../../domain/valid-ranks.ts"
+import { RankingRequestSynapse } from "../../domain/wire/synapses.ts"
+import { answerRanks, validRanks } from "../../domain/scoring/valid-ranks.ts"
 import { HandlerRefusal, axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
 import { MinerStore } from "../../services/miner-store.ts"
 import { Scorer } from "../../services/scorer.ts"

@@ -3,8 +3,8 @@
  * miner's score in it, stored (once per request and validator) and logged.
  */
 import { Effect } from "effect"
-import type { RankingResult } from "../../domain/protocol.ts"
-import { RankingResultSynapse } from "../../domain/synapses.ts"
+import type { RankingResult } from "../../domain/wire/protocol.ts"
+import { RankingResultSynapse } from "../../domain/wire/synapses.ts"
 import { axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
 import { MinerStore } from "../../services/miner-store.ts"
 import { nowSeconds } from "../clock.ts"

@@ -4,8 +4,8 @@
  * (skipped when the chain already has it). Everything started here stops when the scope closes.
  */
 import { Data, Duration, Effect, Option, Schedule, type Scope } from "effect"
-import { isChainAcceptedIp, parseIp } from "../../domain/ip.ts"
-import { SDK_VERSION } from "../../domain/synapse.ts"
+import { isChainAcceptedIp, parseIp } from "../../domain/chain/ip.ts"
+import { SDK_VERSION } from "../../domain/wire/synapse.ts"
 import { Axon, type AxonServeError, type ServingAxon } from "../../services/axon.ts"
 import { Chain, type ChainError, type ServeAxonResult } from "../../services/chain.ts"
 import type { MinerStore } from "../../services/miner-store.ts"

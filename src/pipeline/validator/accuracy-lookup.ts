@@ -6,8 +6,8 @@
  * miner the same way.
  */
 import { Effect } from "effect"
-import { windowStart } from "../../domain/accuracy.ts"
-import { accuracyFactor, type RewardRule } from "../../domain/reward-rule.ts"
+import { windowStart } from "../../domain/scoring/accuracy.ts"
+import { accuracyFactor, type RewardRule } from "../../domain/scoring/reward-rule.ts"
 import { ValidatorStore, type AccuracyCount } from "../../services/validator-store.ts"
 import { ValidatorSettings } from "./settings.ts"
 

@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { type Backoff, backoffSeconds } from "../../domain/backoff.ts"
-import { RankingResultSynapse } from "../../domain/synapses.ts"
+import { RankingResultSynapse } from "../../domain/wire/synapses.ts"
 import { Dendrite, isSuccess } from "../../services/dendrite.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"

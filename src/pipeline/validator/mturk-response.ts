@@ -6,8 +6,8 @@
  * that does not check out is refused and changes nothing.
  */
 import { Data, Effect, Either, Option } from "effect"
-import { aggregateAssignments, assignmentScores } from "../../domain/mturk.ts"
-import type { MTurkResponse } from "../../domain/protocol.ts"
+import { aggregateAssignments, assignmentScores } from "../../domain/mturk/formats.ts"
+import type { MTurkResponse } from "../../domain/wire/protocol.ts"
 import { MTurkAccess } from "../../services/mturk-access.ts"
 import { ValidatorStore, type MergeOutcome, type StoredRequest } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"

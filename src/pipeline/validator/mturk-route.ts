@@ -1,7 +1,7 @@
 /** The validator's axon route for `MTurkResponse`: only registered neurons may call it. */
 import { Effect, Option } from "effect"
-import { uidOf } from "../../domain/metagraph.ts"
-import { MTurkResponseSynapse } from "../../domain/synapses.ts"
+import { uidOf } from "../../domain/chain/metagraph.ts"
+import { MTurkResponseSynapse } from "../../domain/wire/synapses.ts"
 import { HandlerRefusal, axonRoute, type AxonRoute } from "../../services/axon.ts"
 import { Chain } from "../../services/chain.ts"
 import type { MTurkAccess } from "../../services/mturk-access.ts"

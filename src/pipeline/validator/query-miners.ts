@@ -1,13 +1,13 @@
 /**
  * Sends one RankingRequest to a sample of miners and keeps the answers worth scoring (the rule is
- * domain/answer-verdict.ts); an MTurk miner's answer is kept with its HIT id and no ranks.
+ * domain/scoring/answer-verdict.ts); an MTurk miner's answer is kept with its HIT id and no ranks.
  */
 import { Effect, Option } from "effect"
-import { judgeAnswer } from "../../domain/answer-verdict.ts"
-import type { Neuron } from "../../domain/metagraph.ts"
-import type { RankingRequest } from "../../domain/protocol.ts"
-import { RankingRequestSynapse } from "../../domain/synapses.ts"
-import { answerRanks } from "../../domain/valid-ranks.ts"
+import { judgeAnswer } from "../../domain/scoring/answer-verdict.ts"
+import type { Neuron } from "../../domain/chain/metagraph.ts"
+import type { RankingRequest } from "../../domain/wire/protocol.ts"
+import { RankingRequestSynapse } from "../../domain/wire/synapses.ts"
+import { answerRanks } from "../../domain/scoring/valid-ranks.ts"
 import { Dendrite } from "../../services/dendrite.ts"
 import type { StoredResponse } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"

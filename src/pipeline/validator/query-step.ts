@@ -5,11 +5,11 @@
  * request with every valid answer in one transaction.
  */
 import { Effect } from "effect"
-import { selectMiners } from "../../domain/miner-selection.ts"
+import { selectMiners } from "../../domain/scoring/miner-selection.ts"
 import { randomUuid } from "../../domain/prng.ts"
-import type { PreferenceItem } from "../../domain/preference-item.ts"
-import { buildRequest } from "../../domain/request-builder.ts"
-import { selfMadePair } from "../../domain/self-made-pairs.ts"
+import type { PreferenceItem } from "../../domain/data/preference-item.ts"
+import { buildRequest } from "../../domain/scoring/request-builder.ts"
+import { selfMadePair } from "../../domain/scoring/self-made-pairs.ts"
 import { Chain } from "../../services/chain.ts"
 import { RequestRandomness } from "../../services/request-randomness.ts"
 import { PreferenceData } from "../../services/preference-data.ts"

@@ -5,8 +5,8 @@
  * forget accuracy outcomes that fell out of the window. A failing pass is logged and the loop goes on.
  */
 import { Duration, Effect, Option, Ref, Schedule } from "effect"
-import { windowStart } from "../../domain/accuracy.ts"
-import { uidOf } from "../../domain/metagraph.ts"
+import { windowStart } from "../../domain/scoring/accuracy.ts"
+import { uidOf } from "../../domain/chain/metagraph.ts"
 import { Axon } from "../../services/axon.ts"
 import { Chain } from "../../services/chain.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"

@@ -6,11 +6,11 @@
  * delivery) and that final result is what `finalResult` returns.
  */
 import { Data, Effect, Option } from "effect"
-import { computeConsensus, toRankingResult } from "../../domain/consensus.ts"
-import { selectMiners } from "../../domain/miner-selection.ts"
+import { computeConsensus, toRankingResult } from "../../domain/scoring/consensus.ts"
+import { selectMiners } from "../../domain/scoring/miner-selection.ts"
 import { randomUuid } from "../../domain/prng.ts"
-import type { Completion, RankingResult } from "../../domain/protocol.ts"
-import { buildRequest } from "../../domain/request-builder.ts"
+import type { Completion, RankingResult } from "../../domain/wire/protocol.ts"
+import { buildRequest } from "../../domain/scoring/request-builder.ts"
 import { Chain } from "../../services/chain.ts"
 import { RequestRandomness } from "../../services/request-randomness.ts"
 import { ValidatorStore, type StoredResult } from "../../services/validator-store.ts"

@@ -4,10 +4,10 @@
  * RankingResult — all committed in one transaction, so a crash leaves it wholly scored or not at all.
  */
 import { Effect, Option } from "effect"
-import { pairOutcome } from "../../domain/accuracy.ts"
-import { computeConsensus, toRankingResult } from "../../domain/consensus.ts"
-import { neuronAt, isServing, type Metagraph } from "../../domain/metagraph.ts"
-import { updateScores } from "../../domain/moving-average.ts"
+import { pairOutcome } from "../../domain/scoring/accuracy.ts"
+import { computeConsensus, toRankingResult } from "../../domain/scoring/consensus.ts"
+import { neuronAt, isServing, type Metagraph } from "../../domain/chain/metagraph.ts"
+import { updateScores } from "../../domain/scoring/moving-average.ts"
 import { Chain } from "../../services/chain.ts"
 import { ValidatorStore, type AccuracyOutcome, type DeliveryTarget, type DueRequest } from "../../services/validator-store.ts"
 import { nowSeconds } from "../clock.ts"

@@ -1,6 +1,6 @@
 /** The validator's tunables, parsed from flags by the program and read by every step. */
 import { Context } from "effect"
-import { defaultRewardRule, type RewardRule } from "../../domain/reward-rule.ts"
+import { defaultRewardRule, type RewardRule } from "../../domain/scoring/reward-rule.ts"
 
 export interface ValidatorSettingsShape {
   readonly netuid: number

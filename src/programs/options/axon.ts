@@ -5,7 +5,7 @@
  */
 import { Options } from "@effect/cli"
 import { Config, Option } from "effect"
-import { defaultAxonConfig, type AxonConfig } from "../../adapters/axon.ts"
+import { defaultAxonConfig, type AxonConfig } from "../../adapters/axon/axon.ts"
 
 const port = (flag: string) => Options.integer(flag).pipe(Options.filterMap((n) => (n >= 0 && n <= 65535 ? Option.some(n) : Option.none()), `--${flag} must be a port (0-65535)`))
 

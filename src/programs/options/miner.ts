@@ -7,7 +7,7 @@
  */
 import { Options } from "@effect/cli"
 import { Option } from "effect"
-import { MTurkEnvironment, Provider, ScoringMethod } from "../../domain/protocol.ts"
+import { MTurkEnvironment, Provider, ScoringMethod } from "../../domain/wire/protocol.ts"
 import { defaultMinerSettings } from "../../pipeline/miner/settings.ts"
 import { defaultHitTerms } from "../../services/mturk.ts"
 

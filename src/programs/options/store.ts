@@ -7,7 +7,7 @@ import { Options } from "@effect/cli"
 import { Config, Data, Effect, Option, type Redacted } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import { type StoreConfig, storeConfigFromUrl } from "../../adapters/sql/sql-client.ts"
+import { type StoreConfig, storeConfigFromUrl } from "../../adapters/store/sql-client.ts"
 
 /** The store flags as given. */
 export interface StoreFlags {

@@ -5,7 +5,7 @@
  */
 import { Options } from "@effect/cli"
 import { Config, Option, type Layer } from "effect"
-import { ChainSubtensor, NETWORK_ENDPOINTS } from "../../adapters/chain-subtensor.ts"
+import { ChainSubtensor, NETWORK_ENDPOINTS } from "../../adapters/chain/subtensor.ts"
 import type { Chain } from "../../services/chain.ts"
 
 /** Parsed `--subtensor.*` flags. */

@@ -4,8 +4,8 @@
  */
 import { Options } from "@effect/cli"
 import { Config, Option } from "effect"
-import { evaluationDatasets } from "../../domain/preference-datasets.ts"
-import { RewardRuleName } from "../../domain/reward-rule.ts"
+import { evaluationDatasets } from "../../domain/data/preference-datasets.ts"
+import { RewardRuleName } from "../../domain/scoring/reward-rule.ts"
 import { defaultValidatorSettings as d } from "../../pipeline/validator/settings.ts"
 
 const positive = (flag: string, description: string, fallback: number) =>

@@ -6,7 +6,7 @@
  */
 import { Options } from "@effect/cli"
 import { Config, type Layer } from "effect"
-import { DEFAULT_WALLET_PATH, layer } from "../../adapters/wallet-fs.ts"
+import { DEFAULT_WALLET_PATH, layer } from "../../adapters/wallet/wallet-fs.ts"
 import type { InvalidKeyInput, Wallet, WalletConfig } from "../../services/wallet.ts"
 
 const withEnv = (flag: string, env: string, fallback: string, description: string) =>

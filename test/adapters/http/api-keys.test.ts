@@ -4,7 +4,7 @@ import { Effect, Option, Redacted } from "effect"
 import fc from "fast-check"
 import { createHash } from "node:crypto"
 import { createApiKey, findKey, generateApiKey, hashApiKey, isWellFormedKey, takeToken, type TokenBucket } from "../../../src/adapters/http/api-keys.ts"
-import { ValidatorStoreTest } from "../../../src/adapters/sql/validator-store-sql.ts"
+import { ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
 import { ValidatorStore } from "../../../src/services/validator-store.ts"
 
 describe("keys", () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope } from "effect"
 import fc from "fast-check"
-import * as DendriteLive from "../../../src/adapters/dendrite.ts"
-import { MinerStoreTest } from "../../../src/adapters/sql/miner-store-sql.ts"
-import * as Issuer from "../../../src/adapters/validator-credentials.ts"
-import { type Metagraph, unservedAxon } from "../../../src/domain/metagraph.ts"
-import type { AWSCredentials, MTurkResponse } from "../../../src/domain/protocol.ts"
-import { MTurkResponseSynapse } from "../../../src/domain/synapses.ts"
+import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
+import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as Issuer from "../../../src/adapters/mturk/validator-credentials.ts"
+import { type Metagraph, unservedAxon } from "../../../src/domain/chain/metagraph.ts"
+import type { AWSCredentials, MTurkResponse } from "../../../src/domain/wire/protocol.ts"
+import { MTurkResponseSynapse } from "../../../src/domain/wire/synapses.ts"
 import {
   deliverReadyHits,
   deliveryBackoff,
@@ -18,7 +18,7 @@ import { MinerSettings, type MinerSettingsShape } from "../../../src/pipeline/mi
 import { axonRoute } from "../../../src/services/axon.ts"
 import { type HitRecord, MinerStore } from "../../../src/services/miner-store.ts"
 import type { ValidatorCredentials } from "../../../src/services/validator-credentials.ts"
-import { startAxon, until } from "../../adapters/axon-fixture.ts"
+import { startAxon, until } from "../../adapters/axon/axon-fixture.ts"
 import { minerHotkey, testSettings, validatorKey } from "./miner-fixture.ts"
 import { testNeuron } from "../../support/fixtures.ts"
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Scope } from "effect"
-import { ChainMemory } from "../../../src/adapters/chain-memory.ts"
+import { ChainMemory } from "../../../src/adapters/chain/memory.ts"
 import { makeMetagraphView } from "../../../src/pipeline/miner/metagraph-view.ts"
 import { Chain, ChainTimeout } from "../../../src/services/chain.ts"
-import { until } from "../../adapters/axon-fixture.ts"
+import { until } from "../../adapters/axon/axon-fixture.ts"
 import { NETUID, poorKey, subnetNeurons } from "./miner-fixture.ts"
 
 const stakeOf = (m: { neurons: ReadonlyArray<{ hotkey: string; stake: number }> }) => m.neurons.find((n) => n.hotkey === poorKey.ss58Address)?.stake

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
 import fc from "fast-check"
-import { RankingRequestSynapse } from "../../../src/domain/synapses.ts"
+import { RankingRequestSynapse } from "../../../src/domain/wire/synapses.ts"
 import { requestPriority } from "../../../src/domain/request-priority.ts"
 import { Scorer } from "../../../src/services/scorer.ts"
-import { until } from "../../adapters/axon-fixture.ts"
+import { until } from "../../adapters/axon/axon-fixture.ts"
 import { dendriteFor, rankingRequest, startTestMiner, validatorKey, type TestMiner } from "./miner-fixture.ts"
 
 describe("requestPriority (pure)", () => {

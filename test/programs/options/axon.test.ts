@@ -3,7 +3,7 @@ import { Command } from "@effect/cli"
 import { BunContext } from "@effect/platform-bun"
 import { Effect, Either } from "effect"
 import { axonConfig, axonOptions } from "../../../src/programs/options/axon.ts"
-import type { AxonConfig } from "../../../src/adapters/axon.ts"
+import type { AxonConfig } from "../../../src/adapters/axon/axon.ts"
 
 const parse = (argv: ReadonlyArray<string>) => {
   let config: AxonConfig | undefined

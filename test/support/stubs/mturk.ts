@@ -7,7 +7,7 @@
  * It keeps HITs in memory; a test "submits" assignments (slider answers as QuestionFormAnswers XML,
  * the crowd-form shape) and builds the SNS event MTurk would publish for them.
  */
-import { escapeHtml, taskAnswersIdentifier } from "../../../src/domain/mturk.ts"
+import { escapeHtml, taskAnswersIdentifier } from "../../../src/domain/mturk/formats.ts"
 
 const TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 const ERROR_NS = "com.amazonaws.mechanicalturkrequester#"
