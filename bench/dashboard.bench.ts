@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import type { RankingRequest } from "../src/domain/wire/protocol.ts"
-import { ValidatorStore } from "../src/services/validator-store.ts"
+import { RequestLedger } from "../src/services/request-ledger.ts"
 import { findChromium, launchChromium } from "../test/support/chromium.ts"
 import { startDashboardWorld } from "../test/support/dashboard-server.ts"
 
@@ -97,14 +97,14 @@ for (let i = 0; i < UPDATES; i++) {
   const id = `bench-${i}`
   const saveAt = performance.now()
   await world.run(
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(RequestLedger, (s) =>
       s.saveRequest({ request: request(id), kind: "seed", createdAt: now + 100 + i, deadlineAt: now + 200 + i, responses: [] })
     )
   )
   await page.waitForFunction((want) => document.querySelector("#req-body tr")?.getAttribute("data-id") === want, id, { timeout: 20_000, polling: 10 })
   seen.push(performance.now() - saveAt)
   await world.run(
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(RequestLedger, (s) =>
       s.recordScoring({
         requestId: id,
         result: { request_id: id, cid_to_consensus: { [`${id}-a`]: 0.9, [`${id}-b`]: 0.1 }, hotkey_to_score: {} },

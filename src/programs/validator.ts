@@ -12,7 +12,7 @@ import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk/access.ts"
 import * as PreferenceDataLive from "../adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../adapters/request-randomness.ts"
-import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../adapters/store/validator-store.ts"
 import { rewardRule } from "../domain/scoring/reward-rule.ts"
 import { runValidator } from "../pipeline/validator/run.ts"
 import { ValidatorSettings } from "../pipeline/validator/settings.ts"
@@ -77,7 +77,7 @@ const command = Command.make(
         settings,
         chainLayer(chain.endpoint),
         RequestRandomnessLive.layerCrypto,
-        ValidatorStoreLive(store),
+        ValidatorStoreSql.layer(store),
         PreferenceDataLive.layer({
           seed: v.seed,
           evaluation: v.evaluationDatasets,

@@ -18,13 +18,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { startLocalnet, type Localnet } from "../../src/adapters/chain/localnet.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
+import { allStores, type AllStores } from "../support/validator-stores.ts"
 import { make as walletFromFiles, newColdkey, newHotkey } from "../../src/adapters/wallet/wallet-fs.ts"
 import { syntheticPairsJsonl, trainDemoModels } from "../../src/programs/demo/models.ts"
 import { freePort, spawnNeuron, tailOf, type NeuronProcess } from "../../src/programs/demo/processes.ts"
 import { isServing } from "../../src/domain/chain/metagraph.ts"
 import type { Keypair } from "../../src/domain/wallet/keypair.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
 import { run } from "../adapters/chain/contract.ts"
 import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { type PythonEnv, pythonEnv, runPython } from "../support/python-env.ts"
@@ -79,9 +79,9 @@ const waitFor = async (what: string, ms: number, check: () => Promise<boolean> |
 
 const sdkWallet = (w: PyWallet) => Effect.runPromise(Effect.flatMap(walletFromFiles(w), (wallet) => Effect.all([wallet.coldkey, wallet.hotkey])))
 
-const validatorStore = () => Layer.build(ValidatorStoreLive({ _tag: "sqlite", filename: join(dir, "neurons", "validator", "dojo.sqlite") }))
-const readValidatorStore = <A>(f: (s: Context.Tag.Service<typeof ValidatorStore>) => Effect.Effect<A, unknown>) =>
-  Effect.runPromise(Effect.scoped(Effect.flatMap(validatorStore(), (ctx) => Effect.provide(Effect.flatMap(ValidatorStore, f), ctx))))
+const validatorStore = () => Layer.build(ValidatorStoreSql.layer({ _tag: "sqlite", filename: join(dir, "neurons", "validator", "dojo.sqlite") }))
+const readValidatorStore = <A>(f: (s: AllStores) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(Effect.scoped(Effect.flatMap(validatorStore(), (ctx) => Effect.provide(Effect.flatMap(allStores, f), ctx))))
 
 beforeAll(async () => {
   env = await pythonEnv("sdk10")

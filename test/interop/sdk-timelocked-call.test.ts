@@ -10,7 +10,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
 import { ChainMemory } from "../../src/adapters/chain/memory.ts"
-import { ValidatorStoreTest } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { timelockRevealRound } from "../../src/domain/chain/epoch-schedule.ts"
@@ -20,7 +20,7 @@ import { encodeWeightsTlockPayload } from "../../src/domain/chain/weights-tlock-
 import { setWeights } from "../../src/pipeline/validator/set-weights.ts"
 import { ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
 import { Chain, type TimelockedCommit } from "../../src/services/chain.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { writeScores } from "../support/validator-stores.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../support/validator-world.ts"
 import { pythonEnv, runPython } from "../support/python-env.ts"
 
@@ -63,14 +63,14 @@ const ourCommit = async (mechanismId: number) => {
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       recordingChain,
-      ValidatorStoreTest,
+      ValidatorStoreSql.layerTest,
       layerDev(VALIDATOR_WALLET),
       Layer.succeed(ValidatorSettings, testValidatorSettings({ mechanismId, versionKey: 9_012_002 })),
       Logger.minimumLogLevel(LogLevel.Warning)
     )
   )
   await runtime.runPromise(
-    Effect.flatMap(ValidatorStore, (s) => s.saveScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: [0.9, 0.5, 0.1][i]! }))))
+    writeScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: [0.9, 0.5, 0.1][i]! })))
   )
   seen.before = Date.now() / 1000
   const outcome = await runtime.runPromise(setWeights())

@@ -28,8 +28,7 @@ import {
 } from "@effect/platform"
 import { Context, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import { parseLimitedJson, refusalText, type JsonLimits } from "../../domain/wire/json-limits.ts"
-import type { ApiKey } from "../../services/validator-store.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { ApiKeyStore, type ApiKey } from "../../services/api-key-store.ts"
 import { finalResult, scoreNow } from "../../pipeline/validator/score-api.ts"
 import { readRequestBody } from "./bounded-body.ts"
 import { findKey, makeRateLimiter } from "./api-keys.ts"
@@ -207,11 +206,11 @@ const authenticate = Effect.gen(function* () {
 })
 
 /** `ApiKeyAuth` over the validator store. */
-export const ApiKeyAuthLive: Layer.Layer<ApiKeyAuth, never, ValidatorStore> = Layer.effect(
+export const ApiKeyAuthLive: Layer.Layer<ApiKeyAuth, never, ApiKeyStore> = Layer.effect(
   ApiKeyAuth,
   Effect.gen(function* () {
-    const store = yield* ValidatorStore
-    const run = Effect.provideService(authenticate, ValidatorStore, store)
+    const store = yield* ApiKeyStore
+    const run = Effect.provideService(authenticate, ApiKeyStore, store)
     return ApiKeyAuth.of({ bearer: () => run, apiKey: () => run })
   })
 )

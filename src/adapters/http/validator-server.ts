@@ -22,7 +22,7 @@
  * server effect. A router that claims a reserved path (`/api/v1…`, `/metrics`, `/healthz`) is refused with
  * `ValidatorHttpError` before anything listens, rather than failing inside the router at the first request.
  *
- * Needs the services of the scoring pipeline (`ValidatorStore`, `Chain`, `Dendrite`, `Wallet`,
+ * Needs the services of the scoring pipeline (`RequestLedger`, `ScoreLedger`, `Chain`, `Dendrite`, `Wallet`,
  * `ValidatorSettings`). Connections may stay silent for the query timeout plus 15 s (Bun's default of 10 s
  * would cut a score request while the miners think).
  */
@@ -31,7 +31,7 @@ import { BunHttpServer } from "@effect/platform-bun"
 import { Chunk, Clock, Data, Effect, Exit, Layer } from "effect"
 import { recordApiRequest, recordStoreStats, registerValidatorMetrics } from "../../pipeline/validator/metrics.ts"
 import { ValidatorSettings } from "../../pipeline/validator/settings.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { DashboardReadModel } from "../../services/dashboard-read-model.ts"
 import { metricsResponse } from "./metrics.ts"
 import { makeScoreApiApp, OPENAPI_PATH } from "./score-api.ts"
 
@@ -112,7 +112,7 @@ const withApiMetrics = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerRe
 
 /** `/metrics`: refreshes the store gauges (a failing store only leaves them stale), then renders everything. */
 const metricsRoute = Effect.gen(function* () {
-  const store = yield* ValidatorStore
+  const store = yield* DashboardReadModel
   yield* store.stats.pipe(
     Effect.flatMap(recordStoreStats),
     Effect.catchAll((e) => Effect.logWarning("store stats unavailable for /metrics").pipe(Effect.annotateLogs({ error: e.message })))

@@ -16,7 +16,7 @@ import { blocksUntilWeightsAllowed, uidOf } from "../../domain/chain/metagraph.t
 import { scoreFor } from "../../domain/scoring/moving-average.ts"
 import { WeightsError, weightsForChain } from "../../domain/chain/weights.ts"
 import { Chain, type ChainError, type SetWeightsResult } from "../../services/chain.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { ScoreLedger } from "../../services/score-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { ValidatorSettings } from "./settings.ts"
@@ -54,7 +54,7 @@ export type SetWeightsOutcome =
 /** Sets weights from the stored scores, if the chain allows it now. */
 export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const chain = yield* Chain
-  const store = yield* ValidatorStore
+  const store = yield* ScoreLedger
   const settings = yield* ValidatorSettings
   const hotkey = yield* (yield* Wallet).hotkey
   const [metagraph, hp] = yield* Effect.all([chain.metagraph(settings.netuid), chain.hyperparameters(settings.netuid)])

@@ -11,17 +11,17 @@ import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../../../src/adapters/http/dashboard.ts"
 import { DashboardDataLive, defaultDashboardSettings, type OverviewView } from "../../../src/adapters/http/dashboard-data.ts"
 import { serveValidatorHttp, type ServingValidatorHttp } from "../../../src/adapters/http/validator-server.ts"
-import { ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../../../src/pipeline/validator/settings.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { allStores } from "../../support/validator-stores.ts"
 import { findChromium, launchChromium } from "../../support/chromium.ts"
 import { seedStore, subnetSeed } from "../../support/dashboard-seed.ts"
 
 const subnet = subnetSeed({ neurons: 12, validators: 2, seed: 3 })
 const base = Layer.mergeAll(
   ChainMemory.layer(subnet.chainState),
-  ValidatorStoreTest,
+  ValidatorStoreSql.layerTest,
   RequestRandomnessLive.layerCrypto,
   DendriteLive.layerFetch({ hotkey: subnet.validator }),
   layerDev("//Alice"),
@@ -37,7 +37,7 @@ let server: ServingValidatorHttp
 
 beforeAll(async () => {
   await runtime.runPromise(
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(allStores, (s) =>
       seedStore(s, subnet, { requests: 40, scoredFraction: 0.7, responsesPerRequest: 5, snapshots: 6, now: Date.now() / 1000, seed: 3 })
     )
   )

@@ -19,7 +19,7 @@ import { join } from "node:path"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { deliverResults } from "../../../src/pipeline/validator/deliver-results.ts"
 import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requests.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { RequestLedger } from "../../../src/services/request-ledger.ts"
 import { startTestMinerNode, type TestMinerNode } from "../../support/validator-miners.ts"
 import { minerKeys, testValidatorSettings, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
 
@@ -91,7 +91,7 @@ describe("deliverResults when requests reach a miner out of order", () => {
       const now = Date.now() / 1000
       for (const id of ["r1", "r2", "r3"])
         await world.runPromise(
-          Effect.flatMap(ValidatorStore, (s) =>
+          Effect.flatMap(RequestLedger, (s) =>
             s.saveRequest({
               request: request(id),
               kind: "seed",

@@ -24,7 +24,8 @@ import { setWeights } from "../../../src/pipeline/validator/set-weights.ts"
 import type { ValidatorSettingsShape } from "../../../src/pipeline/validator/settings.ts"
 import { Chain } from "../../../src/services/chain.ts"
 import { axonRoute } from "../../../src/services/axon.ts"
-import { ValidatorStore, type StoredRequest } from "../../../src/services/validator-store.ts"
+import { RequestLedger, type StoredRequest } from "../../../src/services/request-ledger.ts"
+import { ScoreLedger } from "../../../src/services/score-ledger.ts"
 import {
   agreesWithHumans,
   closedPort,
@@ -104,7 +105,7 @@ const steps = async (world: World, prefix: string, n: number): Promise<QueryStep
 }
 
 const stored = (world: World, id: string) =>
-  world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.getRequest(id))).then((o) => Option.getOrThrow(o))
+  world.runPromise(Effect.flatMap(RequestLedger, (s) => s.getRequest(id))).then((o) => Option.getOrThrow(o))
 
 /**
  * Delivers until the outbox is empty. A first attempt can be refused (401, "Nonce is too old") when two
@@ -114,7 +115,7 @@ const stored = (world: World, id: string) =>
 const deliverAll = async (world: World) => {
   let delivered = await world.runPromise(deliverResults())
   for (let attempt = 1; attempt < 3; attempt++) {
-    const pending = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.pendingDeliveries(Number.MAX_SAFE_INTEGER, 1000)))
+    const pending = await world.runPromise(Effect.flatMap(RequestLedger, (s) => s.pendingDeliveries(Number.MAX_SAFE_INTEGER, 1000)))
     if (pending.length === 0) break
     await Bun.sleep(retryDelaySeconds(attempt) * 1000 + 200)
     delivered += await world.runPromise(deliverResults())
@@ -230,7 +231,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       }
 
       // Accuracy counts follow the miners' known behaviour.
-      const counts = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.accuracyCounts(0)))
+      const counts = await world.runPromise(Effect.flatMap(RequestLedger, (s) => s.accuracyCounts(0)))
       const agreeing = ids.filter(agreesWithHumans).length
       expect(counts.get(minerKeys.good.ss58Address)).toEqual({ correct: 8, answered: 8 })
       expect(counts.get(minerKeys.half.ss58Address)).toEqual({ correct: agreeing, answered: 8 })
@@ -247,7 +248,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       expect(otherValidator.results).toEqual([])
 
       // EMA per uid, as the model says; ordered by miner quality.
-      const scores = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.loadScores))
+      const scores = await world.runPromise(Effect.flatMap(ScoreLedger, (s) => s.loadScores))
       expect(scores.map((s) => s.uid)).toEqual([0, 1, 2, 3, 4, 5, 6])
       for (const s of scores) expect(s.score).toBeCloseTo(model.ema.get(s.uid)!, 12)
       const score = (uid: number) => scores.find((s) => s.uid === uid)!.score
@@ -268,7 +269,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       expect(w(1)).toBeGreaterThan(w(2))
       expect(w(2)).toBeGreaterThan(w(3))
       for (const uid of [0, 4, 5, 6]) expect(w(uid)).toBe(0)
-      const last = Option.getOrThrow(await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.lastWeights)))
+      const last = Option.getOrThrow(await world.runPromise(Effect.flatMap(ScoreLedger, (s) => s.lastWeights)))
       if (set._tag === "Set") {
         expect(last.block).toBe(set.block)
         expect(last.uids).toEqual(set.uids)
@@ -303,7 +304,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
 
       expect(await world.runPromise(scoreDueRequests())).toBe(12)
       expect(await world.runPromise(scoreDueRequests())).toBe(0)
-      const counts = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.accuracyCounts(0)))
+      const counts = await world.runPromise(Effect.flatMap(RequestLedger, (s) => s.accuracyCounts(0)))
       const agreeing = evaluated.filter(agreesWithHumans).length
       expect(counts.get(minerKeys.good.ss58Address)).toEqual({ correct: evaluated.length, answered: evaluated.length })
       expect(counts.get(minerKeys.half.ss58Address)).toEqual({ correct: agreeing, answered: evaluated.length })
@@ -314,7 +315,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       for (const s of requests)
         for (const [hotkey, score] of Object.entries(model.perRequest.get(s.request.request_id)!))
           expect(s.result!.hotkey_to_score[hotkey]!).toBeCloseTo(score, 12)
-      const scores = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.loadScores))
+      const scores = await world.runPromise(Effect.flatMap(ScoreLedger, (s) => s.loadScores))
       for (const s of scores) expect(s.score).toBeCloseTo(model.ema.get(s.uid)!, 12)
 
       expect(await deliverAll(world)).toBe(36)
@@ -333,7 +334,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       await bad.stop()
       // Delivery to the stopped miner fails and waits for a retry; the others get theirs.
       expect(await world.runPromise(deliverResults())).toBe(2)
-      const pending = await world.runPromise(Effect.flatMap(ValidatorStore, (st) => st.pendingDeliveries(Date.now() / 1000 + 3600, 10)))
+      const pending = await world.runPromise(Effect.flatMap(RequestLedger, (st) => st.pendingDeliveries(Date.now() / 1000 + 3600, 10)))
       expect(pending.map((p) => [p.requestId, p.hotkey, p.attempts])).toEqual([[before!.requestId!, minerKeys.bad.ss58Address, 1]])
 
       const [after] = await steps(world, "stop-after", 1)

@@ -28,7 +28,8 @@ import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requ
 import { Axon, type ServingAxon } from "../../../src/services/axon.ts"
 import { Dendrite } from "../../../src/services/dendrite.ts"
 import { defaultHitTerms } from "../../../src/services/mturk.ts"
-import { ValidatorStore, type StoredResponse } from "../../../src/services/validator-store.ts"
+import { type StoredResponse } from "../../../src/services/request-ledger.ts"
+import { allStores, type AllStores } from "../../support/validator-stores.ts"
 import { startPostgres, type TestPostgres } from "../../support/postgres.ts"
 import { startMTurkStub } from "../../support/stubs/mturk.ts"
 import { idleKey, minerKeys, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
@@ -143,7 +144,7 @@ const startValidator = async (storeConfig?: StoreConfig) => {
   }
   /** The handler itself, for the exact refusal. */
   const handle = (sender: Keypair, body: MTurkResponse) => runtime.runPromise(handleMTurkResponse(sender.ss58Address, body).pipe(Effect.either))
-  const store = <A, E>(f: (s: ValidatorStore["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(ValidatorStore, f))
+  const store = <A, E>(f: (s: AllStores) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(allStores, f))
   /** Everything a refused response could have touched. */
   const snapshot = async () =>
     store((s) =>

@@ -14,7 +14,7 @@ import { MTurkResponseSynapse } from "../../../src/domain/wire/synapses.ts"
 import { runValidator, VALIDATOR_AXON_VERSION } from "../../../src/pipeline/validator/run.ts"
 import { Chain } from "../../../src/services/chain.ts"
 import { Dendrite } from "../../../src/services/dendrite.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { allStores, type AllStores } from "../../support/validator-stores.ts"
 import { startTestMinerNode, type MinerBehaviour, type TestMinerNode } from "../../support/validator-miners.ts"
 import { minerKeys, NETUID, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
 
@@ -54,7 +54,7 @@ describe("runValidator on the in-memory chain", () => {
         seedPath: pairs
       })
     )
-    const store = <A, E>(f: (s: ValidatorStore["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(ValidatorStore, f))
+    const store = <A, E>(f: (s: AllStores) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(allStores, f))
     const chain = <A, E>(f: (c: Chain["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Chain, f))
     const stranger = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: minerKeys.down }))
     try {
