@@ -5,11 +5,11 @@
  * and on PostgreSQL (the system's server with fsync off, or PGlite with DOJO_TEST_PG=pglite).
  * Run: `bun bench/store.bench.ts [requests]`. Prints figures; asserts nothing.
  */
-import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Effect, ManagedRuntime, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { SqlLive, type StoreConfig } from "../src/adapters/store/sql-client.ts"
+import type { StoreConfig } from "../src/adapters/store/sql-client.ts"
 import * as ValidatorStoreSql from "../src/adapters/store/validator-store.ts"
 import type { RankingRequest } from "../src/domain/wire/protocol.ts"
 import { DashboardReadModel } from "../src/services/dashboard-read-model.ts"

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { BunContext } from "@effect/platform-bun"
-import { Context, Effect, Exit, Layer, Option, Schedule, Scope } from "effect"
+import { Effect, Exit, Layer, Option, Schedule, Scope } from "effect"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
