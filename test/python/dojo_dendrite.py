@@ -49,7 +49,10 @@ async def main():
             "body_hash": synapse.body_hash,
             "body": reply.model_dump(by_alias=True, exclude={"dendrite", "axon"}),
         })
-    await dendrite.aclose_session()
+        # A fresh connection per call: the SDK axon's uvicorn drops idle connections after 5 s, and a
+        # pooled one reused just then comes back as the client's own 503 "Service disconnected" (seen
+        # on a loaded machine after a 408 wait), which would stand in for the axon's real answer.
+        await dendrite.aclose_session()
     return results
 
 
