@@ -10,7 +10,7 @@ import {
   encodeBody,
   mergeReply,
   parseHeaders,
-  parseJsonObject,
+  parseSynapseBody,
   terminal,
   toHeaders,
   toJson,
@@ -277,7 +277,8 @@ describe("Dojo synapses", () => {
     expect(merged.model_config).toEqual({ provider: null, model_name: "m" })
   })
 
-  test("parseJsonObject refuses NaN/Infinity tokens and non-objects", () => {
+  test("parseSynapseBody refuses NaN/Infinity tokens and non-objects", () => {
+    const parseJsonObject = (text: string) => parseSynapseBody(new TextEncoder().encode(text))
     expect(Either.isLeft(parseJsonObject('{"a": NaN}'))).toBe(true)
     expect(Either.isLeft(parseJsonObject('{"a": Infinity}'))).toBe(true)
     expect(Either.isLeft(parseJsonObject("[1]"))).toBe(true)
