@@ -4,11 +4,11 @@ import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope } from "ef
 import fc from "fast-check"
 import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
 import { type CallbackBody, signCallback } from "../../../src/domain/mturk/callback-auth.ts"
-import { CALLBACK_PATH, serveCallbackApi } from "../../../src/pipeline/miner/human-feedback-callback.ts"
+import { CALLBACK_PATH, serveCallbackApi } from "../../../src/adapters/http/human-feedback-callback.ts"
 import { MinerSettings, type MinerSettingsShape } from "../../../src/pipeline/miner/settings.ts"
 import { MinerStore } from "../../../src/services/miner-store.ts"
 import { crowdFormAnswerXml } from "../../support/stubs/mturk.ts"
-import { testSettings } from "./miner-fixture.ts"
+import { testSettings } from "../../pipeline/miner/miner-fixture.ts"
 
 const SECRET = Redacted.make("callback-secret-for-tests-0123456789")
 const HIT = "3HITAAAAAAAAAAAAAAAAAAAAAAAAAA"
