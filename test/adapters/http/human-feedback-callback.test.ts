@@ -8,7 +8,7 @@ import { CALLBACK_PATH, serveCallbackApi } from "../../../src/adapters/http/huma
 import { MinerSettings, type MinerSettingsShape } from "../../../src/pipeline/miner/settings.ts"
 import { MinerStore } from "../../../src/services/miner-store.ts"
 import { crowdFormAnswerXml } from "../../support/stubs/mturk.ts"
-import { testSettings } from "../../pipeline/miner/miner-fixture.ts"
+import { testHit, testSettings } from "../../pipeline/miner/miner-fixture.ts"
 
 const SECRET = Redacted.make("callback-secret-for-tests-0123456789")
 const HIT = "3HITAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -28,17 +28,7 @@ const startApi = async (settings: Partial<MinerSettingsShape> = {}) => {
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   await runtime.runPromise(
     Effect.flatMap(MinerStore, (s) =>
-      s.recordHit({
-        hitId: HIT,
-        requestId: "req-1",
-        validatorHotkey: "5Validator",
-        validatorIp: "127.0.0.3",
-        validatorPort: 9500,
-        cids: CIDS,
-        expectedAssignments: 3,
-        createdAt: 1_000,
-        expiresAt: 2_000_000_000
-      })
+      s.recordHit(testHit(HIT, CIDS))
     )
   )
   return {

@@ -12,7 +12,7 @@ import { MinerSettings } from "../../../src/pipeline/miner/settings.ts"
 import { HandlerRefusal } from "../../../src/services/axon.ts"
 import { MinerStore } from "../../../src/services/miner-store.ts"
 import { crowdFormAnswerXml } from "../../support/stubs/mturk.ts"
-import { testSettings } from "./miner-fixture.ts"
+import { testHit, testSettings } from "./miner-fixture.ts"
 
 const SECRET = Redacted.make("callback-secret-for-pipeline-tests")
 const CIDS = ["cid-0", "cid-1"]
@@ -24,20 +24,7 @@ let hits = 0
 /** Records a fresh HIT in the store and returns its id. */
 const freshHit = Effect.flatMap(MinerStore, (s) => {
   const hitId = `HIT${++hits}`
-  return Effect.as(
-    s.recordHit({
-      hitId,
-      requestId: `req-${hits}`,
-      validatorHotkey: "5Validator",
-      validatorIp: "127.0.0.3",
-      validatorPort: 9500,
-      cids: CIDS,
-      expectedAssignments: 3,
-      createdAt: 1_000,
-      expiresAt: 2_000_000_000
-    }),
-    hitId
-  )
+  return Effect.as(s.recordHit(testHit(hitId, CIDS, `req-${hits}`)), hitId)
 })
 
 /** A signed delivery of `body`, as the adapter hands it over. */
