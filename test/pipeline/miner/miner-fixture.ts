@@ -18,7 +18,7 @@ import { defaultMinerSettings, MinerSettings, type MinerSettingsShape } from "..
 import type { Axon } from "../../../src/services/axon.ts"
 import type { Chain } from "../../../src/services/chain.ts"
 import { Dendrite, type DendriteTarget } from "../../../src/services/dendrite.ts"
-import type { MinerStore } from "../../../src/services/miner-store.ts"
+import type { MinerStore, NewHit } from "../../../src/services/miner-store.ts"
 import type { Scorer } from "../../../src/services/scorer.ts"
 import type { Wallet } from "../../../src/services/wallet.ts"
 
@@ -57,6 +57,19 @@ export const testSettings = (overrides: Partial<MinerSettingsShape> = {}): Miner
   deliveryPollSeconds: 0.05,
   deliveryBackoffSeconds: 1,
   ...overrides
+})
+
+/** A HIT this miner created for a validator's request, as the callback tests record it (expires far ahead). */
+export const testHit = (hitId: string, cids: ReadonlyArray<string>, requestId = "req-1"): NewHit => ({
+  hitId,
+  requestId,
+  validatorHotkey: "5Validator",
+  validatorIp: "127.0.0.3",
+  validatorPort: 9500,
+  cids,
+  expectedAssignments: 3,
+  createdAt: 1_000,
+  expiresAt: 2_000_000_000
 })
 
 type MinerServices = Chain | ChainMemoryControl | Wallet | Axon | Scorer | MinerStore | MinerSettings
