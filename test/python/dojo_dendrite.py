@@ -16,6 +16,7 @@ from bittensor_wallet import Wallet
 
 import dojo_protocol as dojo
 from bittensor.utils import networking
+from peer_result import emit
 
 # The SDK's Dendrite asks public services for its external IP when built; these tests are loopback only.
 networking.get_external_ip = lambda: job.get("external_ip", "127.0.0.1")
@@ -57,4 +58,4 @@ async def main():
 
 
 results = [] if job.get("create_only") else asyncio.run(main())
-print(json.dumps({"hotkey": wallet.hotkey.ss58_address, "coldkey": wallet.coldkeypub.ss58_address, "results": results}))
+emit({"hotkey": wallet.hotkey.ss58_address, "coldkey": wallet.coldkeypub.ss58_address, "results": results})

@@ -10,8 +10,8 @@
  * line saying what is missing: they never skip silently.
  */
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { homedir } from "node:os"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
 import { repoRoot } from "./shared"
 
@@ -150,25 +150,48 @@ export const pythonEnv = (name: PythonEnvName = "sdk10"): Promise<PythonEnv> => 
   return env
 }
 
-/** Runs a Python script from `test/python/` (or inline code with `-c`) in an environment and returns stdout; throws with stderr's tail on failure. */
+/** A finished Python run: its output, and what the script handed back through `peer_result.emit`. */
+export interface PythonRun {
+  readonly stdout: string
+  readonly stderr: string
+  readonly code: number
+  /** The script's `emit(...)` value; undefined when it emitted nothing. */
+  readonly result: unknown
+}
+
+/**
+ * Runs a Python script from `test/python/` (or inline code with `-c`) in an environment. The script's
+ * result travels through a file (`DOJO_PEER_RESULT`, written by `peer_result.emit`), never stdout,
+ * where SDK logging threads can interleave their lines with ours.
+ */
 export const runPython = async (
   env: PythonEnv,
   args: ReadonlyArray<string>,
   options: { readonly env?: Record<string, string>; readonly stdin?: string; readonly cwd?: string } = {}
-): Promise<{ readonly stdout: string; readonly stderr: string; readonly code: number }> => {
-  const proc = Bun.spawn([env.python, ...args], {
-    cwd: options.cwd ?? pythonDir,
-    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, PYTHONPATH: pythonDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", ...options.env }
-  })
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited
-  ])
-  return { stdout, stderr, code }
+): Promise<PythonRun> => {
+  const dir = mkdtempSync(join(tmpdir(), "dojo-peer-"))
+  const resultFile = join(dir, "result.json")
+  try {
+    const proc = Bun.spawn([env.python, ...args], {
+      cwd: options.cwd ?? pythonDir,
+      stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, PYTHONPATH: pythonDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", ...options.env, DOJO_PEER_RESULT: resultFile }
+    })
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    const result: unknown = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, "utf8")) : undefined
+    return { stdout, stderr, code, result }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The result a script emitted; throws with its exit code and stderr's tail when it failed or emitted nothing. */
+export const peerResult = <A>(run: PythonRun, script: string): A => {
+  if (run.code !== 0 || run.result === undefined)
+    throw new Error(`${script} exited ${run.code} without its result: ${(run.stderr.trim() || run.stdout.trim()).split("\n").slice(-6).join(" | ")}`)
+  return run.result as A
 }
 
 /** A long-running Python peer (an SDK Axon, a load generator): its first `READY <json>` stdout line, and a stop that kills it. */
