@@ -17,7 +17,8 @@ export interface DashboardPage {
 /** The page's files could not be read or bundled (a broken checkout or a type-erasing syntax error). */
 export class DashboardPageError extends Data.TaggedError("DashboardPageError")<{ readonly message: string }> {}
 
-const file = (name: string) => join(import.meta.dir, "dashboard-client", name)
+/** The folder holding the page's files. */
+export const dashboardClientDir = join(import.meta.dir, "dashboard-client")
 
 // The tags in dashboard.html that the inline blocks replace (they also make the file a page a browser
 // can open straight from the folder).
@@ -50,9 +51,16 @@ const inline = (html: string, tag: string, element: "script" | "style", content:
   return Effect.succeed(`${html.slice(0, at)}<${element}>${content}</${element}>${html.slice(at + tag.length)}`)
 }
 
-const bundle = Effect.tryPromise({
-  try: () => Bun.build({ entrypoints: [file("main.ts")], target: "browser", format: "iife", minify: true }),
-  catch: (e) => fail(`Bun.build failed: ${e instanceof Error ? e.message : String(e)}`)
+/** Bun.build's messages (`file:line: text`), from the AggregateError it throws. */
+const buildMessages = (e: unknown): string => {
+  const list = e instanceof AggregateError ? (e.errors as ReadonlyArray<{ message?: string; position?: { file?: string; line?: number } | null }>) : []
+  const described = list.map((m) => (m.position?.file ? `${m.position.file}:${m.position.line ?? 0}: ${m.message}` : String(m.message)))
+  return described.length > 0 ? described.join("; ") : e instanceof Error ? e.message : String(e)
+}
+
+const bundle = (entry: string) => Effect.tryPromise({
+  try: () => Bun.build({ entrypoints: [entry], target: "browser", format: "iife", minify: true }),
+  catch: (e) => fail(`Bun.build failed: ${buildMessages(e)}`)
 }).pipe(
   Effect.filterOrFail(
     (out) => out.success && out.outputs.length === 1,
@@ -61,16 +69,19 @@ const bundle = Effect.tryPromise({
   Effect.flatMap((out) => Effect.promise(() => out.outputs[0]!.text()))
 )
 
-const read = (name: string) =>
-  Effect.tryPromise({ try: () => Bun.file(file(name)).text(), catch: (e) => fail(`cannot read ${name}: ${e instanceof Error ? e.message : String(e)}`) })
+const read = (path: string) =>
+  Effect.tryPromise({ try: () => Bun.file(path).text(), catch: (e) => fail(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`) })
 
-/** Reads and bundles the page's files into one document with its CSP. */
-export const buildDashboardPage: Effect.Effect<DashboardPage, DashboardPageError> = Effect.gen(function* () {
-  const [html, css, js] = yield* Effect.all([read("dashboard.html"), read("dashboard.css"), bundle], { concurrency: "unbounded" })
-  const withStyle = yield* inline(html, STYLE_TAG, "style", css)
-  const page = yield* inline(withStyle, SCRIPT_TAG, "script", js)
-  return { html: page, csp: dashboardCsp(js, css) }
-}).pipe(Effect.withSpan("dashboardPage.build"))
+/** Reads and bundles the page's files in `dir` (`dashboard.html`, `dashboard.css`, `main.ts`) into one document with its CSP. */
+export const buildDashboardPage = (dir: string = dashboardClientDir): Effect.Effect<DashboardPage, DashboardPageError> =>
+  Effect.gen(function* () {
+    const html = yield* read(join(dir, "dashboard.html"))
+    const css = yield* read(join(dir, "dashboard.css"))
+    const js = yield* bundle(join(dir, "main.ts"))
+    const withStyle = yield* inline(html, STYLE_TAG, "style", css)
+    const page = yield* inline(withStyle, SCRIPT_TAG, "script", js)
+    return { html: page, csp: dashboardCsp(js, css) }
+  }).pipe(Effect.withSpan("dashboardPage.build"))
 
-/** The page, built on first use and then kept for the life of the process. */
-export const dashboardPage: Effect.Effect<DashboardPage, DashboardPageError> = Effect.runSync(Effect.cached(buildDashboardPage))
+/** The page, built once and kept for the life of the process (the validator builds it at start-up). */
+export const dashboardPage: Effect.Effect<DashboardPage, DashboardPageError> = Effect.runSync(Effect.cached(buildDashboardPage()))
