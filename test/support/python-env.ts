@@ -10,9 +10,10 @@
  * line saying what is missing: they never skip silently.
  */
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
+import { buildOnce, readyMarker } from "./build-once"
 import { repoRoot } from "./shared"
 
 /** The environments the suites use: the newest SDK with a networking layer, and the last 9.x. */
@@ -41,9 +42,6 @@ export const pythonDir = join(repoRoot, "test", "python")
 const cacheRoot = (): string =>
   process.env.DOJO_PYTHON_CACHE ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dojo", "python")
-
-const INSTALL_WAIT_MS = 10 * 60_000
-const STALE_LOCK_MS = 15 * 60_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -91,44 +89,17 @@ const build = async (name: PythonEnvName, dir: string, requirements: string): Pr
   }
   const check = await run([join(dir, "bin", "python"), "-c", "import bittensor, bittensor_wallet; print(bittensor.__version__)"])
   if (check.code !== 0) throw new Error(`Python interop suites: the installed SDK does not import: ${check.tail}`)
-  writeFileSync(join(dir, ".ready"), check.out.trim())
+  writeFileSync(readyMarker(dir), check.out.trim())
   console.log(`python env ${name}: ready (bittensor ${check.out.trim()})`)
-}
-
-const lockIsStale = (lock: string): boolean => {
-  try {
-    return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS
-  } catch {
-    return false
-  }
 }
 
 const prepare = async (name: PythonEnvName): Promise<PythonEnv> => {
   const requirements = join(pythonDir, PYTHON_ENVS[name])
   const pins = readFileSync(requirements)
   const hash = createHash("sha256").update(pins).digest("hex").slice(0, 12)
-  const root = cacheRoot()
-  mkdirSync(root, { recursive: true })
-  const dir = join(root, `${name}-${hash}`)
-  const ready = join(dir, ".ready")
-  const lock = `${dir}.lock`
-  const deadline = Date.now() + INSTALL_WAIT_MS
-  while (!existsSync(ready)) {
-    try {
-      mkdirSync(lock)
-    } catch {
-      // Another process is building it; a lock left by a killed run is taken over.
-      if (lockIsStale(lock)) rmSync(lock, { recursive: true, force: true })
-      else if (Date.now() > deadline) throw new Error(`Python interop suites: gave up waiting for ${lock} (another run building the venv?)`)
-      else await sleep(500)
-      continue
-    }
-    try {
-      if (!existsSync(ready)) await build(name, dir, requirements)
-    } finally {
-      rmSync(lock, { recursive: true, force: true })
-    }
-  }
+  const dir = join(cacheRoot(), `${name}-${hash}`)
+  const ready = readyMarker(dir)
+  await buildOnce(dir, "Python interop suites", () => build(name, dir, requirements))
   return {
     name,
     dir,
