@@ -8,6 +8,7 @@ import * as AxonLive from "../adapters/axon/axon.ts"
 import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../adapters/http/dashboard.ts"
 import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
+import { dashboardPage } from "../adapters/http/dashboard-page.ts"
 import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk/access.ts"
 import * as PreferenceDataLive from "../adapters/data/preference-data.ts"
@@ -91,7 +92,9 @@ const command = Command.make(
       )
       const main = Effect.gen(function* () {
         const hotkey = yield* Effect.flatMap(Wallet, (w) => w.hotkey)
-        // The dashboard, the scoring API and /metrics share --api.port; the axon is separate.
+        // The dashboard, the scoring API and /metrics share --api.port; the axon is separate. Its page is
+        // bundled now, once: a broken bundle stops start-up rather than the first page view.
+        yield* dashboardPage
         yield* serveValidatorHttp({ ip: flags.neuron.apiIp, port: flags.neuron.apiPort }, [dashboardRouter]).pipe(
           Effect.provide(
             DashboardDataLive({

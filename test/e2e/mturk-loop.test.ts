@@ -26,7 +26,7 @@ import { computeConsensus, humanFeedbackBoost } from "../../src/domain/scoring/c
 import { isServing } from "../../src/domain/chain/metagraph.ts"
 import { syntheticPairsJsonl } from "../../src/programs/demo/models.ts"
 import { freePort, spawnNeuron, tailOf, type NeuronProcess } from "../../src/programs/demo/processes.ts"
-import { CALLBACK_PATH } from "../../src/pipeline/miner/human-feedback-callback.ts"
+import { CALLBACK_PATH } from "../../src/adapters/http/human-feedback-callback.ts"
 import { MinerStore } from "../../src/services/miner-store.ts"
 import { RequestLedger } from "../../src/services/request-ledger.ts"
 import { useLocalnet } from "../support/localnet-suite.ts"

@@ -27,7 +27,7 @@ import { isServing } from "../../src/domain/chain/metagraph.ts"
 import type { Keypair } from "../../src/domain/wallet/keypair.ts"
 import { run } from "../adapters/chain/contract.ts"
 import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
-import { type PythonEnv, pythonEnv, runPython } from "../support/python-env.ts"
+import { type PythonEnv, pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 import { type PyAxon, type PyWallet, pythonDendrite, startPythonAxons } from "../support/python-neurons.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"
 
@@ -356,9 +356,7 @@ describe("our validator program with Python miners beside ours", () => {
         axon: { ip: "127.0.0.6", port: freePort("127.0.0.6") }
       })
     })
-    const line = out.stdout.trim().split("\n").at(-1) ?? ""
-    if (!line.startsWith("{")) throw new Error(`sdk_chain_probe.py failed (${out.code}): ${out.stderr.slice(-2000)}`)
-    const probe = JSON.parse(line) as { calls: Array<{ call: string; ok: boolean; error?: string; where?: string; value?: unknown }> }
+    const probe = peerResult<{ calls: Array<{ call: string; ok: boolean; error?: string; where?: string; value?: unknown }> }>(out, "sdk_chain_probe.py")
     console.log(`SDK ${sdk.sdkVersion} on spec 185:\n${probe.calls.map((c) => `  ${c.call}: ${c.ok ? `ok ${JSON.stringify(c.value).slice(0, 200)}` : `FAILS ${c.error} (${c.where})`}`).join("\n")}`)
     const pyUid = metagraph.neurons.find((n) => n.hotkey === pyValidator.hotkey)!.uid
     // set_weights was submitted without waiting for inclusion: give the chain a few blocks.

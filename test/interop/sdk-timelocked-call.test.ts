@@ -22,7 +22,7 @@ import { ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
 import { Chain, type TimelockedCommit } from "../../src/services/chain.ts"
 import { writeScores } from "../support/validator-stores.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../support/validator-world.ts"
-import { pythonEnv, runPython } from "../support/python-env.ts"
+import { pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 
 setDefaultTimeout(120_000)
 
@@ -106,15 +106,14 @@ describe("our timelocked commit against the SDK's commit_timelocked_weights_extr
         }
       }
       const run = await runPython(env, ["sdk_timelocked_call.py"], { stdin: JSON.stringify(input) })
-      if (run.code !== 0) throw new Error(run.stderr.slice(-2000))
-      const sdk = JSON.parse(run.stdout) as {
+      const sdk = peerResult<{
         before: number
         after: number
         args: Record<string, unknown>
         call: { call_module: string; call_function: string; call_params: Record<string, unknown> }
         scale_payload: string
         hotkey_public_key: string
-      }
+      }>(run, "sdk_timelocked_call.py")
 
       // The call: the mechanism variant, with our netuid, mecid and the chain's commit-reveal version.
       expect(sdk.call.call_module).toBe("SubtensorModule")

@@ -4,7 +4,7 @@
  *
  * | path | what |
  * | --- | --- |
- * | `/api/v1/*` | the scoring API (`score-api.ts`), OpenAPI document at `/api/v1/openapi.json` |
+ * | `/api/v1/*` | the scoring API (`score-api.ts`, handlers in `score-api-handlers.ts`), OpenAPI document at `/api/v1/openapi.json` |
  * | `/metrics` | Prometheus text format; the store gauges are refreshed on each scrape |
  * | `/healthz` | `200 {"status":"ok"}` while the server runs |
  * | anything else | the extra routers, in the order given (e.g. the dashboard) |
@@ -33,7 +33,8 @@ import { recordApiRequest, recordStoreStats, registerValidatorMetrics } from "..
 import { ValidatorSettings } from "../../pipeline/validator/settings.ts"
 import { DashboardReadModel } from "../../services/dashboard-read-model.ts"
 import { metricsResponse } from "./metrics.ts"
-import { makeScoreApiApp, OPENAPI_PATH } from "./score-api.ts"
+import { OPENAPI_PATH } from "./score-api.ts"
+import { makeScoreApiApp } from "./score-api-handlers.ts"
 
 /** Where the server listens. */
 export interface ValidatorHttpConfig {

@@ -1,7 +1,7 @@
 /**
  * The dashboard mounted where it runs: as an extra router of the validator's HTTP server (same port as
  * the scoring API, `/metrics` and `/healthz`), over a seeded store and the in-memory chain; the page
- * loads and goes live through it in headless Chromium when Chromium is there.
+ * loads and goes live through it in headless Chromium (the pinned one, see test/support/chromium.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
@@ -15,7 +15,7 @@ import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../../../src/pipeline/validator/settings.ts"
 import { allStores } from "../../support/validator-stores.ts"
-import { findChromium, launchChromium } from "../../support/chromium.ts"
+import { launchChromium } from "../../support/chromium.ts"
 import { seedStore, subnetSeed } from "../../support/dashboard-seed.ts"
 
 const subnet = subnetSeed({ neurons: 12, validators: 2, seed: 3 })
@@ -65,14 +65,8 @@ describe("dashboard on the validator HTTP server", () => {
     expect((await fetch(`${server.url}/dashboard/nothing-here`)).status).toBe(404)
   })
 
-  const lookup = findChromium()
   test("the page goes live in headless Chromium through this server", async () => {
-    const found = await lookup
-    if ("skip" in found) {
-      console.log(`browser check skipped: ${found.skip}`)
-      return
-    }
-    const browser = await launchChromium(found.path)
+    const browser = await launchChromium()
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
       const errors: Array<string> = []

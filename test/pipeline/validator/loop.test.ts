@@ -6,7 +6,7 @@
  * accuracy from earlier evaluations only, softmax, EMA α), not from the code under test.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Effect, ManagedRuntime, Option, Random } from "effect"
+import { Duration, Effect, Layer, ManagedRuntime, Option, Random, TestClock } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -47,6 +47,7 @@ import {
   worldLayers,
   writeSyntheticJsonl
 } from "../../support/validator-world.ts"
+import { testClockFromNow } from "../../support/test-clock.ts"
 
 setDefaultTimeout(30_000)
 
@@ -92,15 +93,29 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+// The validator runs on a TestClock: deadlines and delivery retries come when the test moves the clock,
+// never while a call is in flight (the dendrite's timeouts are on the same clock), so no real sleeps.
 const startWorld = (settings: Partial<ValidatorSettingsShape>) =>
   // The expected figures below are the original rule's (softmax, plain mean, Laplace); the new rule is the simulation's.
-  ManagedRuntime.make(worldLayers({ chain: chainState(), settings: testValidatorSettings({ rewardRule: rewardRule("original"), ...settings }), seedPath: pairs }))
+  ManagedRuntime.make(
+    worldLayers({ chain: chainState(), settings: testValidatorSettings({ rewardRule: rewardRule("original"), ...settings }), seedPath: pairs }).pipe(
+      Layer.provide(testClockFromNow())
+    )
+  )
 type World = ReturnType<typeof startWorld>
+
+const advance = (world: World, seconds: number) => world.runPromise(TestClock.adjust(Duration.seconds(seconds)))
+
+/** Virtual seconds between query steps: enough to order requests by creation (scoring goes in that order). */
+const STEP_GAP = 0.1
 
 const steps = async (world: World, prefix: string, n: number): Promise<QueryStepResult[]> => {
   const out: QueryStepResult[] = []
   // One pinned seed per step: the same requests every run.
-  for (let i = 0; i < n; i++) out.push(await world.runPromise(queryStep().pipe(Effect.withRandom(Random.make(`${prefix}-${i}`)))))
+  for (let i = 0; i < n; i++) {
+    out.push(await world.runPromise(queryStep().pipe(Effect.withRandom(Random.make(`${prefix}-${i}`)))))
+    await advance(world, STEP_GAP)
+  }
   return out
 }
 
@@ -110,14 +125,14 @@ const stored = (world: World, id: string) =>
 /**
  * Delivers until the outbox is empty. A first attempt can be refused (401, "Nonce is too old") when two
  * results for one miner arrive out of signing order — see deliver-results.test.ts; the retry then comes
- * at its scheduled time. Returns how many were delivered.
+ * at its scheduled time, reached by moving the clock. Returns how many were delivered.
  */
 const deliverAll = async (world: World) => {
   let delivered = await world.runPromise(deliverResults())
   for (let attempt = 1; attempt < 3; attempt++) {
     const pending = await world.runPromise(Effect.flatMap(RequestLedger, (s) => s.pendingDeliveries(Number.MAX_SAFE_INTEGER, 1000)))
     if (pending.length === 0) break
-    await Bun.sleep(retryDelaySeconds(attempt) * 1000 + 200)
+    await advance(world, retryDelaySeconds(attempt) + 0.1)
     delivered += await world.runPromise(deliverResults())
   }
   return delivered
@@ -164,7 +179,6 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
     const world = startWorld({ evaluationRate: 1, deadlineSeconds: 1.5 })
     try {
       const results = await steps(world, "loop", 8)
-      const lastQueriedAt = Date.now() / 1000
 
       // Each step asked the four serving miners (not itself, not the other validator, not the idle uid);
       // the one that is down is simply absent.
@@ -204,14 +218,16 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
         }
       }
 
-      // Before its deadline the newest request is not scored.
-      const early = await world.runPromise(scoreDueRequests())
-      expect(early).toBeLessThan(8)
-      expect((await stored(world, ids[7]!)).status).toBe("pending")
-
-      await Bun.sleep(Math.max(0, (lastQueriedAt + 1.6 - Date.now() / 1000) * 1000))
-      const late = await world.runPromise(scoreDueRequests())
-      expect(early + late).toBe(8)
+      // Requests were made STEP_GAP apart: just before the first deadline nothing is scored, just after it
+      // only the first, and the rest once the last deadline has passed.
+      await advance(world, 1.5 - 8 * STEP_GAP - 0.001)
+      expect(await world.runPromise(scoreDueRequests())).toBe(0)
+      await advance(world, 0.002)
+      expect(await world.runPromise(scoreDueRequests())).toBe(1)
+      expect((await stored(world, ids[0]!)).status).toBe("scored")
+      expect((await stored(world, ids[1]!)).status).toBe("pending")
+      await advance(world, 7 * STEP_GAP)
+      expect(await world.runPromise(scoreDueRequests())).toBe(7)
       // Exactly once: a further pass finds nothing to score.
       expect(await world.runPromise(scoreDueRequests())).toBe(0)
 
@@ -370,7 +386,11 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       { hotkey: minerKeys.good.ss58Address, axon: { ip: miners.get("good")!.axon.bound.ip, port: miners.get("good")!.axon.bound.port } },
       ...axons.map((a, i) => ({ hotkey: keys[i]!.ss58Address, axon: { ip: a.axon.bound.ip, port: a.axon.bound.port } }))
     ])
-    const world = ManagedRuntime.make(worldLayers({ chain, settings: testValidatorSettings({ evaluationRate: 0, deadlineSeconds: 0, rewardRule: rewardRule("original") }), seedPath: pairs }))
+    const world = ManagedRuntime.make(
+      worldLayers({ chain, settings: testValidatorSettings({ evaluationRate: 0, deadlineSeconds: 0, rewardRule: rewardRule("original") }), seedPath: pairs }).pipe(
+        Layer.provide(testClockFromNow())
+      )
+    )
     try {
       const [step] = await steps(world, "faulty", 1)
       expect([step!.queried, step!.kept]).toEqual([6, 2])

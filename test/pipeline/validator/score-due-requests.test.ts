@@ -10,7 +10,6 @@ import { ChainMemory } from "../../../src/adapters/chain/memory.ts"
 import * as RequestLedgerSql from "../../../src/adapters/store/request-ledger-sql.ts"
 import * as ScoreLedgerSql from "../../../src/adapters/store/score-ledger-sql.ts"
 import { memoryStore, SqlLive } from "../../../src/adapters/store/sql-client.ts"
-import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requests.ts"
 import { ValidatorSettings } from "../../../src/pipeline/validator/settings.ts"
 import {
@@ -19,24 +18,15 @@ import {
   type RequestLedgerShape,
   type StoredResponse
 } from "../../../src/services/request-ledger.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 import { minerKeys, testValidatorSettings, worldChain } from "../../support/validator-world.ts"
 
 const good = minerKeys.good.ss58Address
 const half = minerKeys.half.ss58Address
 const mturk = minerKeys.mturk.ss58Address
 
-const request = (id: string): RankingRequest => ({
-  epoch_timestamp: 1_700_000_000,
-  request_id: id,
-  prompt: `prompt of ${id}`,
-  n_completions: 3,
-  completions: ["c1", "c2", "c3"].map((cid) => ({ cid, text: `text ${cid}` })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-})
+const request = (id: string) =>
+  testRankingRequest({ request_id: id, completions: ["c1", "c2", "c3"].map((cid) => ({ cid, text: `text ${cid}` })) })
 
 const ranked = (hotkey: string, uid: number, scores: ReadonlyArray<number>): StoredResponse => ({
   hotkey,
