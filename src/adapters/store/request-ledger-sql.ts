@@ -98,6 +98,7 @@ export const make = Effect.gen(function* () {
   const decodeRequests = decodeRows(RequestRow)
   const decodeResponses = decodeRows(ResponseRow)
 
+  /** Responses of the given requests, grouped by request id, each group in received order. */
   const responsesOf = (requestIds: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const grouped = new Map<string, Array<StoredResponse>>()
@@ -115,6 +116,7 @@ export const make = Effect.gen(function* () {
       return grouped
     })
 
+  /** Replaces the EMA vector (inside `recordScoring`'s transaction). */
   const writeScores = (scores: ReadonlyArray<ScoreEntry>) =>
     Effect.gen(function* () {
       yield* sql`DELETE FROM scores`
@@ -123,6 +125,7 @@ export const make = Effect.gen(function* () {
       }
     })
 
+  /** The status of a request, if it exists. */
   const statusOf = (requestId: string) =>
     sql`SELECT status FROM requests WHERE request_id = ${requestId}`.pipe(
       Effect.flatMap(decodeRows(StatusRow)),
