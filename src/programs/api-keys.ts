@@ -15,6 +15,7 @@ import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/ap
 import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
 import { ValidatorStore, type ApiKey } from "../services/validator-store.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { integerFlag } from "./options/checked-flags.ts"
 import { runCli } from "./options/run-cli.ts"
 import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
 import { walletOptions } from "./options/wallet.ts"
@@ -64,8 +65,7 @@ export const renderKeys = (keys: ReadonlyArray<ApiKey>): string =>
         )
         .join("\n")
 
-const positive = (flag: string, max: number) =>
-  Options.integer(flag).pipe(Options.filterMap((n) => (n >= 1 && n <= max ? Option.some(n) : Option.none()), `--${flag} must be between 1 and ${max}`))
+const positive = (flag: string, max: number) => integerFlag(flag, (n) => n >= 1 && n <= max, `between 1 and ${max}`)
 
 const createCmd = Command.make(
   "create",
