@@ -10,6 +10,7 @@ import { exportRewardModel, trainingFacts } from "../adapters/data/reward-model-
 import { parsePreferenceJsonl, type PreferencePair } from "../domain/data/preference-pair.ts"
 import { defaultTrainingConfig, type TrainedRewardModel, type TrainingConfig, trainingRun } from "../domain/reward-model/training.ts"
 import { generateSyntheticPreferences } from "../domain/data/synthetic-preferences.ts"
+import { exactlyOne } from "./options/checked-flags.ts"
 import { runCli } from "./options/run-cli.ts"
 import { UsageError } from "./options/usage-error.ts"
 
@@ -40,14 +41,13 @@ const options = {
 
 const readPairs = (data: Option.Option<string>, synthetic: Option.Option<number>, noise: number, seed: number) =>
   Effect.gen(function* () {
-    if (Option.isSome(data) === Option.isSome(synthetic))
-      return yield* new UsageError({ message: "give exactly one of --data FILE or --synthetic N" })
-    if (Option.isSome(synthetic)) {
-      if (synthetic.value < 2) return yield* new UsageError({ message: "--synthetic needs at least 2 pairs" })
-      return generateSyntheticPreferences({ count: synthetic.value, seed, noise }) as ReadonlyArray<PreferencePair>
+    const source = yield* exactlyOne(["--data FILE", data], ["--synthetic N", synthetic])
+    if (Either.isRight(source)) {
+      if (source.right < 2) return yield* new UsageError({ message: "--synthetic needs at least 2 pairs" })
+      return generateSyntheticPreferences({ count: source.right, seed, noise }) as ReadonlyArray<PreferencePair>
     }
     const fs = yield* FileSystem.FileSystem
-    const path = Option.getOrThrow(data)
+    const path = source.left
     const text = yield* fs.readFileString(path)
     const parsed = parsePreferenceJsonl(text)
     if (Either.isLeft(parsed)) return yield* new UsageError({ message: `${path}:${parsed.left.line}: ${parsed.left.message}` })

@@ -66,6 +66,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "wallet: truncated hotkey file", program: "wallet", args: ["sign", ...wallet("w", "trunc"), "--use-hotkey", "--message", "hi"], expect: /trunc/ },
   { name: "wallet: corrupt hotkey file", program: "wallet", args: ["sign", ...wallet("w", "corrupt"), "--use-hotkey", "--message", "hi"], expect: /corrupt/ },
   { name: "wallet: unwritable wallet path", program: "wallet", args: ["new_hotkey", "--wallet.path", unwritable, "--wallet.name", "x", "--wallet.hotkey", "h"], expect: /a-regular-file/ },
+  { name: "wallet: both --mnemonic and --seed", program: "wallet", args: ["regen_hotkey", ...wallet("n"), "--seed", `0x${"11".repeat(32)}`, "--mnemonic", "not a real mnemonic"], expect: /give exactly one of --mnemonic or --seed/, usage: true },
   { name: "wallet: overwrite refused", program: "wallet", args: ["regen_hotkey", ...wallet("w"), "--seed", `0x${"11".repeat(32)}`], expect: /--overwrite/ },
   // api-keys
   { name: "api-keys: list on a store that does not exist", program: "api-keys", args: ["list", "--store.path", missingStore], expect: /no store at .*no-such\.sqlite/ },

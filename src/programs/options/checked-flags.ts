@@ -1,9 +1,11 @@
 /**
  * Flags whose value is checked as it is parsed, so a wrong value fails like a bad flag (one line naming
- * it, exit 2): every program builds its numeric, port and URL flags from these, with one wording.
+ * it, exit 2): every program builds its numeric, port and URL flags from these, with one wording;
+ * and the check of two flags that exclude each other.
  */
 import { Options } from "@effect/cli"
-import { Option } from "effect"
+import { Effect, Either, Option } from "effect"
+import { UsageError } from "./usage-error.ts"
 
 const checked =
   <A>(ok: (a: A) => boolean, flag: string, rule: string) =>
@@ -36,3 +38,17 @@ export const withNotedDefault =
   (description: string, fallback: number) =>
   (self: Options.Options<number>): Options.Options<number> =>
     self.pipe(Options.withDescription(`${description} (default ${fallback}).`), Options.withDefault(fallback))
+
+/**
+ * Of two optional flags that exclude each other, the one given: `Either.left` the first's value,
+ * `Either.right` the second's; neither or both is a UsageError `give exactly one of <first> or <second>`.
+ */
+export const exactlyOne = <A, B>(
+  first: readonly [label: string, value: Option.Option<A>],
+  second: readonly [label: string, value: Option.Option<B>]
+): Effect.Effect<Either.Either<B, A>, UsageError> =>
+  Option.isSome(first[1]) && Option.isNone(second[1])
+    ? Effect.succeed(Either.left(first[1].value))
+    : Option.isSome(second[1]) && Option.isNone(first[1])
+      ? Effect.succeed(Either.right(second[1].value))
+      : Effect.fail(new UsageError({ message: `give exactly one of ${first[0]} or ${second[0]}` }))
