@@ -30,6 +30,6 @@ const command = Command.make(
         })
       )
     )
-)
+).pipe(Command.withDescription("A whole local Dojo subnet: chain, miners and validators; exits 0 when incentive follows the miners' accuracy."))
 
 if (import.meta.main) runCli("demo", command)

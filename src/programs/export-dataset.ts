@@ -107,6 +107,6 @@ const command = Command.make("export-dataset", options, (o) =>
       yield* Console.log(`uploaded to ${uploaded.repoUrl}${uploaded.created ? " (created)" : ""}${uploaded.commitOid ? ` commit ${uploaded.commitOid}` : ""}`)
     }
   })
-)
+).pipe(Command.withDescription("Export the validator's scored requests as an open preference dataset (JSONL, Parquet, card), optionally to the Hugging Face Hub."))
 
 if (import.meta.main) runCli("export-dataset", command)

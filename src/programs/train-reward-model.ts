@@ -95,6 +95,6 @@ const command = Command.make("train-reward-model", options, (o) =>
     const h = trained.heldOut
     yield* Console.log(`held-out accuracy: ${h.total === 0 ? "n/a" : pct(h.accuracy)} (${h.correct}/${h.total})`)
   })
-)
+).pipe(Command.withDescription("Train a small reward model on preference pairs and write the ONNX directory the hf_model scorer loads."))
 
 if (import.meta.main) runCli("train-reward-model", command)

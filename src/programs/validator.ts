@@ -99,6 +99,10 @@ const command = Command.make(
       })
       return yield* Effect.scoped(main).pipe(Effect.provide(services), Effect.provide(loggingLayer(flags.logging)))
     })
+).pipe(
+  Command.withDescription(
+    "A Dojo validator: sends RankingRequests to miners, scores their answers against consensus and hidden human preferences, sets weights, serves the scoring API and dashboard."
+  )
 )
 
 if (import.meta.main) runCli("validator", command)
