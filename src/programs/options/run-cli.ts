@@ -1,6 +1,7 @@
 /**
  * How every Dojo program ends on an error: ONE line on stderr, `<program>: error: <what is wrong and what
- * to do>`, a non-zero exit (2 for a bad command line, 1 otherwise), no stack trace, no logged cause.
+ * to do>`, a non-zero exit (2 for a bad command line: a flag @effect/cli refuses or a `UsageError`; 1
+ * otherwise), no stack trace, no logged cause.
  * @effect/cli's own messages are replaced by ones naming the flag (a flag given twice, an unknown
  * flag, a value that is not a number or not one of the choices, a missing flag).
  */
