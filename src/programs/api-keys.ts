@@ -14,10 +14,10 @@ import { Console, Data, Effect, Logger, Option, Redacted } from "effect"
 import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/api-keys.ts"
 import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
 import { ValidatorStore, type ApiKey } from "../services/validator-store.ts"
-import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { neuronOptions } from "./options/neuron.ts"
 import { integerFlag } from "./options/checked-flags.ts"
 import { runCli } from "./options/run-cli.ts"
-import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { storeOptions, validatorStoreConfig } from "./options/store.ts"
 import { walletOptions } from "./options/wallet.ts"
 
 /** No active key with that id. */
@@ -45,9 +45,8 @@ const withStore = <A, E extends { readonly message: string }>(
   options: { readonly mayCreate: boolean }
 ) =>
   Effect.gen(function* () {
-    const resolved = yield* resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator"))
     // `list`/`revoke` on a store that does not exist: nothing to show, and nothing is created.
-    const config = options.mayCreate ? resolved : yield* requireExistingStore(resolved)
+    const config = yield* validatorStoreConfig(at, options)
     return yield* Effect.provide(effect, ValidatorStoreLive(config))
   }).pipe(Effect.asVoid)
 

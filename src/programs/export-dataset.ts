@@ -14,9 +14,9 @@ import { parseSince } from "../domain/since.ts"
 import { nowSeconds } from "../pipeline/clock.ts"
 import { exportDataset } from "../pipeline/dataset-export.ts"
 import type { RequestKind } from "../services/validator-store.ts"
-import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { neuronOptions } from "./options/neuron.ts"
 import { runCli } from "./options/run-cli.ts"
-import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { storeOptions, validatorStoreConfig } from "./options/store.ts"
 import { UsageError } from "./options/usage-error.ts"
 import { walletOptions } from "./options/wallet.ts"
 
@@ -76,10 +76,8 @@ const command = Command.make("export-dataset", options, (o) =>
       return yield* usage(`--hf.repo ${JSON.stringify(o.hfRepo.value)}: give org/name`)
     const token = yield* Config.option(Config.redacted("HF_TOKEN"))
     if (Option.isSome(o.hfRepo) && Option.isNone(token)) return yield* usage("--hf.repo needs a write token in HF_TOKEN")
-    const store = yield* resolveStoreConfig(o.store, dataDirOf(o.neuron, o.wallet, "validator")).pipe(
-      // Exporting reads the store: a missing one is a wrong path, not an empty dataset (nothing is created).
-      Effect.flatMap(requireExistingStore)
-    )
+    // Exporting reads the store: a missing one is a wrong path, not an empty dataset (nothing is created).
+    const store = yield* validatorStoreConfig(o, { mayCreate: false })
 
     const summary = yield* exportDataset({
       since,

@@ -8,6 +8,8 @@ import { Config, Data, Effect, Option, type Redacted } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { type StoreConfig, storeConfigFromUrl } from "../../adapters/store/sql-client.ts"
+import type { WalletConfig } from "../../services/wallet.ts"
+import { dataDirOf, type NeuronFlags } from "./neuron.ts"
 import { UsageError } from "./usage-error.ts"
 
 /** The store flags as given. */
@@ -58,3 +60,15 @@ export const requireExistingStore = (config: StoreConfig): Effect.Effect<StoreCo
   config._tag === "sqlite" && config.filename !== ":memory:" && !existsSync(config.filename)
     ? Effect.fail(new StoreMissing({ filename: config.filename }))
     : Effect.succeed(config)
+
+/**
+ * The validator's store as the tools beside it (api-keys, export-dataset) find it, from the validator's
+ * own flags; unless `mayCreate`, a missing SQLite file is StoreMissing (nothing is created).
+ */
+export const validatorStoreConfig = (
+  at: { readonly store: StoreFlags; readonly neuron: NeuronFlags; readonly wallet: WalletConfig },
+  options: { readonly mayCreate: boolean }
+): Effect.Effect<StoreConfig, UsageError | StoreMissing> =>
+  resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator")).pipe(
+    Effect.flatMap((config) => (options.mayCreate ? Effect.succeed(config) : requireExistingStore(config)))
+  )
