@@ -14,9 +14,10 @@ import { Console, Data, Effect, Logger, Option, Redacted } from "effect"
 import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/api-keys.ts"
 import * as ValidatorStoreSql from "../adapters/store/validator-store.ts"
 import { ApiKeyStore, type ApiKey } from "../services/api-key-store.ts"
-import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { neuronOptions } from "./options/neuron.ts"
+import { integerFlag } from "./options/checked-flags.ts"
 import { runCli } from "./options/run-cli.ts"
-import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { storeOptions, validatorStoreConfig } from "./options/store.ts"
 import { walletOptions } from "./options/wallet.ts"
 
 /** No active key with that id. */
@@ -44,9 +45,8 @@ const withStore = <A, E extends { readonly message: string }>(
   options: { readonly mayCreate: boolean }
 ) =>
   Effect.gen(function* () {
-    const resolved = yield* resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator"))
     // `list`/`revoke` on a store that does not exist: nothing to show, and nothing is created.
-    const config = options.mayCreate ? resolved : yield* requireExistingStore(resolved)
+    const config = yield* validatorStoreConfig(at, options)
     return yield* Effect.provide(effect, ValidatorStoreSql.layer(config))
   }).pipe(Effect.asVoid)
 
@@ -64,8 +64,7 @@ export const renderKeys = (keys: ReadonlyArray<ApiKey>): string =>
         )
         .join("\n")
 
-const positive = (flag: string, max: number) =>
-  Options.integer(flag).pipe(Options.filterMap((n) => (n >= 1 && n <= max ? Option.some(n) : Option.none()), `--${flag} must be between 1 and ${max}`))
+const positive = (flag: string, max: number) => integerFlag(flag, (n) => n >= 1 && n <= max, `between 1 and ${max}`)
 
 const createCmd = Command.make(
   "create",

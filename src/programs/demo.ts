@@ -3,10 +3,10 @@
  * follows the miners' accuracy, 1 when it does not or something failed. `--keep` leaves it running.
  */
 import { Command, Options } from "@effect/cli"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
-import { Console, Effect } from "effect"
+import { Effect } from "effect"
 import { rmSync } from "node:fs"
 import { runDemo } from "./demo/run.ts"
+import { runCli } from "./options/run-cli.ts"
 
 const command = Command.make(
   "demo",
@@ -22,15 +22,14 @@ const command = Command.make(
       runDemo({ short: flags.short, keep: flags.keep, validators: Math.min(2, Math.max(1, flags.validators)), seed: flags.seed, timeoutSeconds: flags.timeout })
     ).pipe(
       // After the scope closed (every process stopped): a successful run leaves nothing behind; a failed
-      // one keeps its folder for the logs.
+      // one keeps its folder for the logs. A failure is runCli's one error line (exit 1).
       Effect.flatMap((result) =>
         Effect.sync(() => {
           if (result.ordered) rmSync(result.workDir, { recursive: true, force: true })
           else process.exitCode = 1
         })
-      ),
-      Effect.catchAll((error) => Console.error(`\ndemo failed: ${typeof error === "string" ? error : error.message}`).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1)))))
+      )
     )
-)
+).pipe(Command.withDescription("A whole local Dojo subnet: chain, miners and validators; exits 0 when incentive follows the miners' accuracy."))
 
-Command.run(command, { name: "dojo demo", version: "0.1.0" })(process.argv).pipe(Effect.provide(BunContext.layer), BunRuntime.runMain)
+if (import.meta.main) runCli("demo", command)

@@ -6,7 +6,7 @@
  * then, with `--hf.repo` and `HF_TOKEN`, uploads them to a Hugging Face dataset repo.
  */
 import { Command, Options } from "@effect/cli"
-import { Config, Console, Data, Effect, Either, Layer, Option } from "effect"
+import { Config, Console, Effect, Either, Layer, Option } from "effect"
 import { DatasetSinkFs } from "../adapters/data/dataset-writers.ts"
 import { uploadDatasetToHub } from "../adapters/data/hf-hub-upload.ts"
 import * as ValidatorStoreSql from "../adapters/store/validator-store.ts"
@@ -14,12 +14,11 @@ import { parseSince } from "../domain/since.ts"
 import { nowSeconds } from "../pipeline/clock.ts"
 import { exportDataset } from "../pipeline/dataset-export.ts"
 import type { RequestKind } from "../services/request-ledger.ts"
-import { dataDirOf, neuronOptions } from "./options/neuron.ts"
+import { neuronOptions } from "./options/neuron.ts"
 import { runCli } from "./options/run-cli.ts"
-import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
+import { storeOptions, validatorStoreConfig } from "./options/store.ts"
+import { UsageError } from "./options/usage-error.ts"
 import { walletOptions } from "./options/wallet.ts"
-
-class ExportUsageError extends Data.TaggedError("ExportUsageError")<{ readonly message: string }> {}
 
 const FORMATS = ["jsonl", "parquet"] as const
 const KINDS: ReadonlyArray<RequestKind> = ["seed", "api", "evaluation"]
@@ -65,7 +64,7 @@ const options = {
 
 const kib = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1 << 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`)
 
-const usage = (message: string) => new ExportUsageError({ message })
+const usage = (message: string) => new UsageError({ message })
 
 const command = Command.make("export-dataset", options, (o) =>
   Effect.gen(function* () {
@@ -77,11 +76,8 @@ const command = Command.make("export-dataset", options, (o) =>
       return yield* usage(`--hf.repo ${JSON.stringify(o.hfRepo.value)}: give org/name`)
     const token = yield* Config.option(Config.redacted("HF_TOKEN"))
     if (Option.isSome(o.hfRepo) && Option.isNone(token)) return yield* usage("--hf.repo needs a write token in HF_TOKEN")
-    const store = yield* resolveStoreConfig(o.store, dataDirOf(o.neuron, o.wallet, "validator")).pipe(
-      Effect.mapError((e) => usage(e.message)),
-      // Exporting reads the store: a missing one is a wrong path, not an empty dataset (nothing is created).
-      Effect.flatMap(requireExistingStore)
-    )
+    // Exporting reads the store: a missing one is a wrong path, not an empty dataset (nothing is created).
+    const store = yield* validatorStoreConfig(o, { mayCreate: false })
 
     const summary = yield* exportDataset({
       since,
@@ -109,6 +105,6 @@ const command = Command.make("export-dataset", options, (o) =>
       yield* Console.log(`uploaded to ${uploaded.repoUrl}${uploaded.created ? " (created)" : ""}${uploaded.commitOid ? ` commit ${uploaded.commitOid}` : ""}`)
     }
   })
-)
+).pipe(Command.withDescription("Export the validator's scored requests as an open preference dataset (JSONL, Parquet, card), optionally to the Hugging Face Hub."))
 
 if (import.meta.main) runCli("export-dataset", command)

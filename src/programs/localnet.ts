@@ -12,7 +12,8 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Duration, Effect } from "effect"
 import { devWallet, startLocalnet, type DevWallet } from "../adapters/chain/localnet.ts"
-import { runCli, UsageError } from "./options/run-cli.ts"
+import { runCli } from "./options/run-cli.ts"
+import { UsageError } from "./options/usage-error.ts"
 
 const TAO = 1_000_000_000n
 

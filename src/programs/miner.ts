@@ -6,9 +6,7 @@
  */
 import { Command } from "@effect/cli"
 import { BunContext, BunHttpServer } from "@effect/platform-bun"
-import { Config, Effect, Layer, Logger, LogLevel, Option } from "effect"
-import * as AxonLive from "../adapters/axon/axon.ts"
-import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
+import { Config, Effect, Layer, Option } from "effect"
 import * as MTurkClient from "../adapters/mturk/client.ts"
 import { HfLocalScorerLive } from "../adapters/scorer/hf-local.ts"
 import * as HfRemote from "../adapters/scorer/hf-remote.ts"
@@ -22,15 +20,16 @@ import { startDeliveryLoop } from "../pipeline/miner/human-feedback-delivery.ts"
 import { startMiner } from "../pipeline/miner/serve.ts"
 import { defaultMinerSettings, MinerSettings } from "../pipeline/miner/settings.ts"
 import type { Scorer } from "../services/scorer.ts"
-import { Wallet } from "../services/wallet.ts"
-import { axonConfig, axonOptions } from "./options/axon.ts"
-import { type LoggingOptions, loggingOptions } from "./options/logging.ts"
+import { axonOptions } from "./options/axon.ts"
+import { loggingLayer, loggingOptions } from "./options/logging.ts"
 import { DEFAULT_HF_MODEL, type MinerFlags, minerOptions } from "./options/miner.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
-import { runCli, UsageError } from "./options/run-cli.ts"
+import { runCli } from "./options/run-cli.ts"
+import { signingLayer } from "./options/signing.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
 import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
-import { walletLayer, walletOptions } from "./options/wallet.ts"
+import { UsageError } from "./options/usage-error.ts"
+import { walletOptions } from "./options/wallet.ts"
 
 /** The Scorer the flags select; secrets come from the environment inside each adapter's layer. */
 const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
@@ -68,17 +67,6 @@ const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
   }
 }
 
-/**
- * The structured logger the `--logging.*` flags ask for. Built here because `loggingLayer` of
- * options/logging.ts installs the string-returning `logfmtLogger`/`jsonLogger`, which print nothing;
- * the loggers need `Logger.withConsoleLog`.
- */
-const minerLogging = (o: LoggingOptions): Layer.Layer<never> =>
-  Layer.merge(
-    Logger.replace(Logger.defaultLogger, Logger.withConsoleLog(o.json ? Logger.jsonLogger : Logger.logfmtLogger)),
-    Logger.minimumLogLevel(o.trace ? LogLevel.Trace : o.debug ? LogLevel.Debug : LogLevel.Info)
-  )
-
 const command = Command.make(
   "miner",
   {
@@ -93,8 +81,7 @@ const command = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const m = flags.miner
-      const chain = resolveEndpoint(flags.subtensor)
-      if ("error" in chain) return yield* new UsageError({ message: chain.error })
+      const endpoint = yield* resolveEndpoint(flags.subtensor)
       const mturk = m.scoringMethod === "aws_mturk"
       if (mturk && Option.isNone(m.mturkEnvironment))
         return yield* new UsageError({ message: "--scoring_method aws_mturk needs --aws_mturk_environment sandbox|production" })
@@ -103,19 +90,13 @@ const command = Command.make(
       const callbackSecret = yield* Config.option(Config.redacted("DOJO_CALLBACK_SECRET"))
       const environment = Option.getOrElse(m.mturkEnvironment, () => "sandbox" as const)
 
-      const wallet = walletLayer(flags.wallet)
-      const signing = Layer.unwrapEffect(
-        Effect.map(Effect.flatMap(Wallet, (w) => w.hotkey), (hotkey) =>
-          Layer.merge(DendriteLive.layerFetch({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
-        )
-      ).pipe(Layer.provide(wallet))
       const settings = Layer.succeed(MinerSettings, {
         ...defaultMinerSettings,
         netuid: flags.neuron.netuid,
         minStake: m.minStake,
         callbackSecret
       })
-      const services = Layer.mergeAll(wallet, signing, settings, chainLayer(chain.endpoint), MinerStoreLive(store), scorerLayer(m))
+      const services = Layer.mergeAll(signingLayer(flags.wallet, flags.axon), settings, chainLayer(endpoint), MinerStoreLive(store), scorerLayer(m))
 
       const run = Effect.gen(function* () {
         const running = yield* startMiner
@@ -148,10 +129,10 @@ const command = Command.make(
       )
 
       yield* Effect.logInfo("starting miner").pipe(
-        Effect.annotateLogs({ endpoint: chain.endpoint, netuid: flags.neuron.netuid, scoring_method: m.scoringMethod, store: store._tag, data_dir: dataDir })
+        Effect.annotateLogs({ endpoint, netuid: flags.neuron.netuid, scoring_method: m.scoringMethod, store: store._tag, data_dir: dataDir })
       )
       return yield* run.pipe(Effect.provide(services))
-    }).pipe(Effect.provide(minerLogging(flags.logging)))
+    }).pipe(Effect.provide(loggingLayer(flags.logging)))
 ).pipe(Command.withDescription("A Dojo miner: scores validators' RankingRequests with a reward model, an LLM, or MTurk workers."))
 
 if (import.meta.main) runCli("miner", command)

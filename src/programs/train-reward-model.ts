@@ -5,14 +5,14 @@
  */
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { Clock, Console, Data, Effect, Either, Option } from "effect"
+import { Clock, Console, Effect, Either, Option } from "effect"
 import { exportRewardModel, trainingFacts } from "../adapters/data/reward-model-export.ts"
 import { parsePreferenceJsonl, type PreferencePair } from "../domain/data/preference-pair.ts"
 import { defaultTrainingConfig, type TrainedRewardModel, type TrainingConfig, trainingRun } from "../domain/reward-model/training.ts"
 import { generateSyntheticPreferences } from "../domain/data/synthetic-preferences.ts"
+import { exactlyOne } from "./options/checked-flags.ts"
 import { runCli } from "./options/run-cli.ts"
-
-class TrainUsageError extends Data.TaggedError("TrainUsageError")<{ readonly message: string }> {}
+import { UsageError } from "./options/usage-error.ts"
 
 const d = defaultTrainingConfig
 const options = {
@@ -41,18 +41,17 @@ const options = {
 
 const readPairs = (data: Option.Option<string>, synthetic: Option.Option<number>, noise: number, seed: number) =>
   Effect.gen(function* () {
-    if (Option.isSome(data) === Option.isSome(synthetic))
-      return yield* new TrainUsageError({ message: "give exactly one of --data FILE or --synthetic N" })
-    if (Option.isSome(synthetic)) {
-      if (synthetic.value < 2) return yield* new TrainUsageError({ message: "--synthetic needs at least 2 pairs" })
-      return generateSyntheticPreferences({ count: synthetic.value, seed, noise }) as ReadonlyArray<PreferencePair>
+    const source = yield* exactlyOne(["--data FILE", data], ["--synthetic N", synthetic])
+    if (Either.isRight(source)) {
+      if (source.right < 2) return yield* new UsageError({ message: "--synthetic needs at least 2 pairs" })
+      return generateSyntheticPreferences({ count: source.right, seed, noise }) as ReadonlyArray<PreferencePair>
     }
     const fs = yield* FileSystem.FileSystem
-    const path = Option.getOrThrow(data)
+    const path = source.left
     const text = yield* fs.readFileString(path)
     const parsed = parsePreferenceJsonl(text)
-    if (Either.isLeft(parsed)) return yield* new TrainUsageError({ message: `${path}:${parsed.left.line}: ${parsed.left.message}` })
-    if (parsed.right.length < 2) return yield* new TrainUsageError({ message: `${path} holds ${parsed.right.length} pairs; need at least 2` })
+    if (Either.isLeft(parsed)) return yield* new UsageError({ message: `${path}:${parsed.left.line}: ${parsed.left.message}` })
+    if (parsed.right.length < 2) return yield* new UsageError({ message: `${path} holds ${parsed.right.length} pairs; need at least 2` })
     return parsed.right as ReadonlyArray<PreferencePair>
   })
 
@@ -60,9 +59,9 @@ const pct = (x: number) => x.toFixed(3)
 
 const train = (pairs: ReadonlyArray<PreferencePair>, config: TrainingConfig) =>
   Effect.gen(function* () {
-    const run = yield* Effect.try({ try: () => trainingRun(pairs, config), catch: (e) => new TrainUsageError({ message: String(e) }) })
+    const run = yield* Effect.try({ try: () => trainingRun(pairs, config), catch: (e) => new UsageError({ message: String(e) }) })
     for (;;) {
-      const next = yield* Effect.try({ try: () => run.next(), catch: (e) => new TrainUsageError({ message: e instanceof Error ? e.message : String(e) }) })
+      const next = yield* Effect.try({ try: () => run.next(), catch: (e) => new UsageError({ message: e instanceof Error ? e.message : String(e) }) })
       if (next.done) return next.value as TrainedRewardModel
       const r = next.value
       yield* Console.log(
@@ -96,6 +95,6 @@ const command = Command.make("train-reward-model", options, (o) =>
     const h = trained.heldOut
     yield* Console.log(`held-out accuracy: ${h.total === 0 ? "n/a" : pct(h.accuracy)} (${h.correct}/${h.total})`)
   })
-)
+).pipe(Command.withDescription("Train a small reward model on preference pairs and write the ONNX directory the hf_model scorer loads."))
 
 if (import.meta.main) runCli("train-reward-model", command)

@@ -4,8 +4,6 @@
  */
 import { Command } from "@effect/cli"
 import { Config, Effect, Layer, Option } from "effect"
-import * as AxonLive from "../adapters/axon/axon.ts"
-import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../adapters/http/dashboard.ts"
 import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
 import { dashboardPage } from "../adapters/http/dashboard-page.ts"
@@ -18,14 +16,15 @@ import { rewardRule } from "../domain/scoring/reward-rule.ts"
 import { runValidator } from "../pipeline/validator/run.ts"
 import { ValidatorSettings } from "../pipeline/validator/settings.ts"
 import { Wallet } from "../services/wallet.ts"
-import { axonConfig, axonOptions } from "./options/axon.ts"
+import { axonOptions } from "./options/axon.ts"
 import { loggingLayer, loggingOptions } from "./options/logging.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
-import { runCli, UsageError } from "./options/run-cli.ts"
+import { runCli } from "./options/run-cli.ts"
+import { signingLayer } from "./options/signing.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
 import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
-import { validatorOptions } from "./options/validator.ts"
-import { walletLayer, walletOptions } from "./options/wallet.ts"
+import { checkDataSources, validatorOptions } from "./options/validator.ts"
+import { walletOptions } from "./options/wallet.ts"
 
 const command = Command.make(
   "validator",
@@ -40,20 +39,15 @@ const command = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      const chain = resolveEndpoint(flags.subtensor)
-      if ("error" in chain) return yield* new UsageError({ message: chain.error })
+      // Every start-up usage error (a UsageError: one line, exit 2) is found here, before anything is built or logged.
+      const v = flags.validator
+      const endpoint = yield* resolveEndpoint(flags.subtensor)
       const dataDir = dataDirOf(flags.neuron, flags.wallet, "validator")
       const store = yield* resolveStoreConfig(flags.store, dataDir)
+      yield* checkDataSources(v)
       const hfToken = yield* Config.option(Config.redacted("HF_TOKEN"))
-      const v = flags.validator
       const mturkEndpoint = Option.getOrUndefined(v.mturkEndpoint)
 
-      const wallet = walletLayer(flags.wallet)
-      const signing = Layer.unwrapEffect(
-        Effect.map(Effect.flatMap(Wallet, (w) => w.hotkey), (hotkey) =>
-          Layer.merge(DendriteLive.layerFetch({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
-        )
-      ).pipe(Layer.provide(wallet))
       const settings = Layer.succeed(ValidatorSettings, {
         netuid: flags.neuron.netuid,
         stepSeconds: v.stepSeconds,
@@ -73,10 +67,9 @@ const command = Command.make(
         selfMadeEvaluationShare: v.selfMadeShare
       })
       const services = Layer.mergeAll(
-        wallet,
-        signing,
+        signingLayer(flags.wallet, flags.axon),
         settings,
-        chainLayer(chain.endpoint),
+        chainLayer(endpoint),
         RequestRandomnessLive.layerCrypto,
         ValidatorStoreSql.layer(store),
         PreferenceDataLive.layer({
@@ -88,7 +81,7 @@ const command = Command.make(
         MTurkAccessLive.layer(mturkEndpoint === undefined ? {} : { endpoints: { sandbox: mturkEndpoint, production: mturkEndpoint } })
       )
       yield* Effect.logInfo("starting validator").pipe(
-        Effect.annotateLogs({ endpoint: chain.endpoint, netuid: flags.neuron.netuid, data_dir: dataDir, store: store._tag })
+        Effect.annotateLogs({ endpoint, netuid: flags.neuron.netuid, data_dir: dataDir, store: store._tag })
       )
       const main = Effect.gen(function* () {
         const hotkey = yield* Effect.flatMap(Wallet, (w) => w.hotkey)
@@ -109,6 +102,10 @@ const command = Command.make(
       })
       return yield* Effect.scoped(main).pipe(Effect.provide(services), Effect.provide(loggingLayer(flags.logging)))
     })
+).pipe(
+  Command.withDescription(
+    "A Dojo validator: sends RankingRequests to miners, scores their answers against consensus and hidden human preferences, sets weights, serves the scoring API and dashboard."
+  )
 )
 
 if (import.meta.main) runCli("validator", command)

@@ -4,7 +4,7 @@
  * the other's wallets. A new mnemonic is printed once, here, and nowhere else.
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option, Redacted } from "effect"
+import { Console, Effect, Either, type Option, Redacted } from "effect"
 import {
   listWallets,
   newColdkey,
@@ -18,8 +18,10 @@ import {
 } from "../adapters/wallet/wallet-fs.ts"
 import { expandPath } from "../adapters/wallet/keyfile-io.ts"
 import { signHex } from "../adapters/wallet/sr25519.ts"
-import { InvalidKeyInput, Wallet, type WalletError } from "../services/wallet.ts"
+import { Wallet, type WalletError } from "../services/wallet.ts"
+import { exactlyOne } from "./options/checked-flags.ts"
 import { runCli } from "./options/run-cli.ts"
+import type { UsageError } from "./options/usage-error.ts"
 import { walletLayer, walletOptions, walletPath } from "./options/wallet.ts"
 
 const PROGRAM = "bun run src/programs/wallet.ts"
@@ -38,7 +40,8 @@ const mnemonic = Options.redacted("mnemonic").pipe(Options.optional, Options.wit
 const seed = Options.redacted("seed").pipe(Options.optional, Options.withDescription("the 32-byte seed (mini secret) as hex"))
 
 /** A wallet operation whose failure (its message, never a secret) is the program's one error line. */
-const reported = <A, R>(effect: Effect.Effect<A, WalletError, R>): Effect.Effect<void, WalletError, R> => Effect.asVoid(effect)
+const reported = <A, R>(effect: Effect.Effect<A, WalletError | UsageError, R>): Effect.Effect<void, WalletError | UsageError, R> =>
+  Effect.asVoid(effect)
 
 const showNewMnemonic = (role: string, key: CreatedKey) =>
   key.mnemonic === undefined
@@ -63,12 +66,11 @@ const showWritten = (role: string, key: CreatedKey) =>
 const sourceOf = (
   m: Option.Option<Redacted.Redacted<string>>,
   s: Option.Option<Redacted.Redacted<string>>
-): Effect.Effect<KeySource, InvalidKeyInput> =>
-  Option.isSome(m) && Option.isNone(s)
-    ? Effect.succeed<KeySource>({ _tag: "Mnemonic", mnemonic: m.value })
-    : Option.isSome(s) && Option.isNone(m)
-      ? Effect.succeed<KeySource>({ _tag: "Seed", seed: s.value })
-      : Effect.fail(new InvalidKeyInput({ what: "give exactly one of --mnemonic or --seed" }))
+): Effect.Effect<KeySource, UsageError> =>
+  Effect.map(
+    exactlyOne(["--mnemonic", m], ["--seed", s]),
+    Either.match({ onLeft: (mnemonic): KeySource => ({ _tag: "Mnemonic", mnemonic }), onRight: (seed): KeySource => ({ _tag: "Seed", seed }) })
+  )
 
 const newColdkeyCmd = Command.make("new_coldkey", { wallet: walletOptions, nWords, noPassword, overwrite }, (a) =>
   reported(
@@ -106,12 +108,8 @@ const regenHotkeyCmd = Command.make("regen_hotkey", { wallet: walletOptions, mne
   )
 ).pipe(Command.withDescription("restore a hotkey from --mnemonic or --seed"))
 
-const oneOf = (ss58: Option.Option<string>, pub: Option.Option<string>): Effect.Effect<string, InvalidKeyInput> =>
-  Option.isSome(ss58) && Option.isNone(pub)
-    ? Effect.succeed(ss58.value)
-    : Option.isSome(pub) && Option.isNone(ss58)
-      ? Effect.succeed(pub.value)
-      : Effect.fail(new InvalidKeyInput({ what: "give exactly one of --ss58_address or --public_key" }))
+const oneOf = (ss58: Option.Option<string>, pub: Option.Option<string>): Effect.Effect<string, UsageError> =>
+  Effect.map(exactlyOne(["--ss58_address", ss58], ["--public_key", pub]), Either.merge)
 
 const regenColdkeypubCmd = Command.make(
   "regen_coldkeypub",
@@ -124,7 +122,7 @@ const regenColdkeypubCmd = Command.make(
   (a) =>
     reported(
       oneOf(a.ss58, a.pub).pipe(
-        Effect.flatMap((address): Effect.Effect<CreatedKey, WalletError> => regenColdkeypub(a.wallet, address, { overwrite: a.overwrite })),
+        Effect.flatMap((address): Effect.Effect<CreatedKey, WalletError | UsageError> => regenColdkeypub(a.wallet, address, { overwrite: a.overwrite })),
         Effect.tap((k) => showWritten("coldkeypub", k))
       )
     )

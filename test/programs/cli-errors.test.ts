@@ -33,6 +33,13 @@ const DEAD = "ws://127.0.0.1:1"
 
 const wallet = (name: string, hotkey = "h") => ["--wallet.path", wallets, "--wallet.name", name, "--wallet.hotkey", hotkey]
 const validatorData = ["--data.seed", seed, "--evaluation.datasets", seed]
+/** A validator that would start (a wallet, a data dir under root, a dead chain) but for the one flag a row adds or replaces. */
+const validatorStart = (...args: ReadonlyArray<string>) => {
+  const data = { "--data.seed": seed, "--evaluation.datasets": seed }
+  const rest = args.filter((a, i) => !(a in data) && !(args[i - 1]! in data))
+  const given = Object.entries(data).flatMap(([flag, value]) => [flag, args.includes(flag) ? args[args.indexOf(flag) + 1]! : value])
+  return [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--neuron.data_dir", join(root, "vstart"), ...given, ...rest]
+}
 const llm = { TOGETHER_API_KEY: "cli-errors-not-used" }
 
 /** A port something listens on for the whole file. */
@@ -44,6 +51,8 @@ interface Row {
   readonly args: ReadonlyArray<string>
   readonly env?: Record<string, string>
   readonly expect: RegExp
+  /** A start-up usage error: exit 2 and nothing printed on stdout (found before anything was built or logged). */
+  readonly usage?: true
 }
 
 const rows: ReadonlyArray<Row> = [
@@ -57,6 +66,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "wallet: truncated hotkey file", program: "wallet", args: ["sign", ...wallet("w", "trunc"), "--use-hotkey", "--message", "hi"], expect: /trunc/ },
   { name: "wallet: corrupt hotkey file", program: "wallet", args: ["sign", ...wallet("w", "corrupt"), "--use-hotkey", "--message", "hi"], expect: /corrupt/ },
   { name: "wallet: unwritable wallet path", program: "wallet", args: ["new_hotkey", "--wallet.path", unwritable, "--wallet.name", "x", "--wallet.hotkey", "h"], expect: /a-regular-file/ },
+  { name: "wallet: both --mnemonic and --seed", program: "wallet", args: ["regen_hotkey", ...wallet("n"), "--seed", `0x${"11".repeat(32)}`, "--mnemonic", "not a real mnemonic"], expect: /give exactly one of --mnemonic or --seed/, usage: true },
   { name: "wallet: overwrite refused", program: "wallet", args: ["regen_hotkey", ...wallet("w"), "--seed", `0x${"11".repeat(32)}`], expect: /--overwrite/ },
   // api-keys
   { name: "api-keys: list on a store that does not exist", program: "api-keys", args: ["list", "--store.path", missingStore], expect: /no store at .*no-such\.sqlite/ },
@@ -86,9 +96,20 @@ const rows: ReadonlyArray<Row> = [
   { name: "miner: unwritable data dir", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--neuron.data_dir", unwritable], env: llm, expect: /a-regular-file/ },
   { name: "miner: missing secret", program: "miner", args: ["--scoring_method", "llm_api", ...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:"], expect: /TOGETHER_API_KEY/ },
   // validator
-  { name: "validator: not a number", program: "validator", args: ["--neuron.timeout", "nan"], expect: /--neuron.timeout "nan": give a number/ },
-  { name: "validator: a flag given twice", program: "validator", args: ["--neuron.timeout", "5", "--neuron.timeout", "6"], expect: /--neuron.timeout is given more than once/ },
-  { name: "validator: bad network", program: "validator", args: ["--subtensor.network", "nowhere"], expect: /unknown --subtensor.network "nowhere"/ },
+  { name: "validator: not a number", program: "validator", args: ["--neuron.timeout", "nan"], expect: /--neuron.timeout "nan": give a number/, usage: true },
+  { name: "validator: a flag given twice", program: "validator", args: ["--neuron.timeout", "5", "--neuron.timeout", "6"], expect: /--neuron.timeout is given more than once/, usage: true },
+  { name: "validator: bad network", program: "validator", args: ["--subtensor.network", "nowhere"], expect: /unknown --subtensor.network "nowhere": use finney, test, local or a ws:\/\/ URL/, usage: true },
+  // validator start-up usage errors: each a UsageError, found before the wallet, the store or the chain is touched
+  { name: "validator: both store flags", program: "validator", args: validatorStart("--store.path", join(root, "v.sqlite"), "--store.url", "sqlite:x"), expect: /give either --store.url or --store.path, not both/, usage: true },
+  { name: "validator: no evaluation source", program: "validator", args: validatorStart("--evaluation.datasets", " , "), expect: /--evaluation.datasets names no source/, usage: true },
+  { name: "validator: a dataset name that does not parse", program: "validator", args: validatorStart("--data.seed", "hf:a b"), expect: /--data.seed: "hf:a b" is not a dataset name/, usage: true },
+  { name: "validator: a dataset without a row mapping", program: "validator", args: validatorStart("--evaluation.datasets", `${seed},hf:someone/unknown`), expect: /--evaluation.datasets: no row mapping for someone\/unknown: add \?mapping=/, usage: true },
+  { name: "validator: epoch length 0", program: "validator", args: validatorStart("--neuron.epoch_length", "0"), expect: /--neuron.epoch_length must be at least 1/, usage: true },
+  { name: "validator: mechanism id out of range", program: "validator", args: validatorStart("--neuron.mechanism_id", "256"), expect: /--neuron.mechanism_id must be 0-255/, usage: true },
+  { name: "validator: negative version key", program: "validator", args: validatorStart("--neuron.version_key", "-1"), expect: /--neuron.version_key must be at least 0/, usage: true },
+  { name: "validator: negative vpermit limit", program: "validator", args: validatorStart("--neuron.vpermit_tao_limit", "-5"), expect: /--neuron.vpermit_tao_limit must be a non-negative number/, usage: true },
+  { name: "validator: datasets server not an http URL", program: "validator", args: validatorStart("--hf.datasets_server_url", "ftp://example.org"), expect: /--hf.datasets_server_url must be an http\(s\) URL/, usage: true },
+  { name: "validator: MTurk endpoint not an http URL", program: "validator", args: validatorStart("--mturk.endpoint_url", "mturk.local"), expect: /--mturk.endpoint_url must be an http\(s\) URL/, usage: true },
   { name: "validator: missing wallet", program: "validator", args: [...wallet("nobody"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:", ...validatorData], expect: /nobody/ },
   { name: "validator: corrupt hotkey file", program: "validator", args: [...wallet("w", "corrupt"), "--subtensor.chain_endpoint", DEAD, "--store.path", ":memory:", ...validatorData], expect: /hotkeys\/corrupt is a unrecognised keyfile.*regen/ },
   { name: "validator: corrupt store", program: "validator", args: [...wallet("w"), "--subtensor.chain_endpoint", DEAD, "--store.path", corruptStore, "--neuron.data_dir", join(root, "vdata"), ...validatorData], expect: /corrupt\.sqlite/ },
@@ -147,6 +168,7 @@ describe("every program's errors: one line, non-zero exit, no stack trace, nothi
       const run = await runProgram(row.program, row.args, { env: { HF_TOKEN: "cli-errors-hf-token", ...row.env } })
       printed.push(run.stdout, run.stderr)
       expect(oneLineFailure(run, row.program, row.expect)).toBeUndefined()
+      if (row.usage) expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: "" })
       expect(treeDigest(root)).toBe(before)
     })
 

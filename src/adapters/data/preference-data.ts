@@ -4,8 +4,8 @@
  * `hf:org/name?config=c&split=s&mapping=prompt=q,chosen=a,rejected=b`).
  */
 import { FetchHttpClient, type FileSystem, type HttpClient } from "@effect/platform"
-import { Effect, Layer, Random, type Redacted } from "effect"
-import { mappingFor, parseMapping } from "../../domain/data/preference-datasets.ts"
+import { Effect, Either, Layer, Random, type Redacted } from "effect"
+import { parseSourceSpec } from "../../domain/data/source-spec.ts"
 import { PreferenceData, PreferenceDataError, type PreferenceSource } from "../../services/preference-data.ts"
 import { hfRowsSource } from "./preference-hf-rows.ts"
 import { jsonlSource } from "./preference-jsonl.ts"
@@ -21,30 +21,21 @@ export interface PreferenceDataOptions {
 export const sourceFromSpec = (
   spec: string,
   options: Pick<PreferenceDataOptions, "datasetsServerUrl" | "hfToken"> = {}
-): Effect.Effect<PreferenceSource, PreferenceDataError, FileSystem.FileSystem | HttpClient.HttpClient> => {
-  if (!spec.startsWith("hf:")) return jsonlSource(spec.replace(/^jsonl:/, ""))
-  const url = new URL(`x://${spec.slice(3)}`)
-  const dataset = `${url.host}${url.pathname}`
-  const mappingSpec = url.searchParams.get("mapping")
-  const mapping = mappingSpec === null ? mappingFor(dataset) : parseMapping(mappingSpec)
-  if (mapping === undefined || mapping === null)
-    return Effect.fail(
-      new PreferenceDataError({
-        source: spec,
-        message: `no row mapping for ${dataset}: add ?mapping=prompt=FIELD,chosen=FIELD,rejected=FIELD (or prompt=FIELD,completions=FIELD)`
-      })
-    )
-  const config = url.searchParams.get("config")
-  const split = url.searchParams.get("split")
-  return hfRowsSource({
-    dataset,
-    mapping,
-    ...(config === null ? {} : { config }),
-    ...(split === null ? {} : { split }),
-    ...(options.datasetsServerUrl === undefined ? {} : { baseUrl: options.datasetsServerUrl }),
-    token: options.hfToken
+): Effect.Effect<PreferenceSource, PreferenceDataError, FileSystem.FileSystem | HttpClient.HttpClient> =>
+  Either.match(parseSourceSpec(spec), {
+    onLeft: (message) => Effect.fail(new PreferenceDataError({ source: spec, message })),
+    onRight: (parsed) =>
+      parsed._tag === "Jsonl"
+        ? jsonlSource(parsed.path)
+        : hfRowsSource({
+            dataset: parsed.dataset,
+            mapping: parsed.mapping,
+            ...(parsed.config === undefined ? {} : { config: parsed.config }),
+            ...(parsed.split === undefined ? {} : { split: parsed.split }),
+            ...(options.datasetsServerUrl === undefined ? {} : { baseUrl: options.datasetsServerUrl }),
+            token: options.hfToken
+          })
   })
-}
 
 /** Picks one of several sources at random for each item, so no dataset's position is predictable. */
 const mixed = (sources: ReadonlyArray<PreferenceSource>): PreferenceSource => ({

@@ -6,8 +6,7 @@
 import { Options } from "@effect/cli"
 import { Config, Option } from "effect"
 import { defaultAxonConfig, type AxonConfig } from "../../adapters/axon/axon.ts"
-
-const port = (flag: string) => Options.integer(flag).pipe(Options.filterMap((n) => (n >= 0 && n <= 65535 ? Option.some(n) : Option.none()), `--${flag} must be a port (0-65535)`))
+import { atLeastFlag, portFlag } from "./checked-flags.ts"
 
 /** Parsed `--axon.*` flags (everything but the hotkey, which comes from the wallet). */
 export interface AxonOptions {
@@ -20,7 +19,7 @@ export interface AxonOptions {
 
 /** The `--axon.*` flags. */
 export const axonOptions: Options.Options<AxonOptions> = Options.all({
-  port: port("axon.port").pipe(
+  port: portFlag("axon.port").pipe(
     Options.withDescription(`Port to listen on (env BT_AXON_PORT, default ${defaultAxonConfig.port}).`),
     Options.withFallbackConfig(Config.integer("BT_AXON_PORT")),
     Options.withDefault(defaultAxonConfig.port)
@@ -35,13 +34,12 @@ export const axonOptions: Options.Options<AxonOptions> = Options.all({
     Options.withFallbackConfig(Config.string("BT_AXON_EXTERNAL_IP")),
     Options.optional
   ),
-  externalPort: port("axon.external_port").pipe(
+  externalPort: portFlag("axon.external_port").pipe(
     Options.withDescription("Port announced on chain (env BT_AXON_EXTERNAL_PORT, default the bound port)."),
     Options.withFallbackConfig(Config.integer("BT_AXON_EXTERNAL_PORT")),
     Options.optional
   ),
-  maxWorkers: Options.integer("axon.max_workers").pipe(
-    Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), "--axon.max_workers must be at least 1"),
+  maxWorkers: atLeastFlag("axon.max_workers", 1).pipe(
     Options.withDescription(`Requests handled at once (env BT_AXON_MAX_WORKERS, default ${defaultAxonConfig.maxWorkers}).`),
     Options.withFallbackConfig(Config.integer("BT_AXON_MAX_WORKERS")),
     Options.withDefault(defaultAxonConfig.maxWorkers)

@@ -10,6 +10,7 @@ import { Option } from "effect"
 import { MTurkEnvironment, Provider, ScoringMethod } from "../../domain/wire/protocol.ts"
 import { defaultMinerSettings } from "../../pipeline/miner/settings.ts"
 import { defaultHitTerms } from "../../services/mturk.ts"
+import { atLeastFlag, httpUrlFlag, numberFlag, withNotedDefault } from "./checked-flags.ts"
 
 /** Parsed miner flags. */
 export interface MinerFlags {
@@ -30,19 +31,9 @@ export interface MinerFlags {
   readonly randomScores: boolean
 }
 
-const atLeast = (flag: string, min: number, description: string, fallback: number) =>
-  Options.integer(flag).pipe(
-    Options.filterMap((n) => (n >= min ? Option.some(n) : Option.none()), `--${flag} must be at least ${min}`),
-    Options.withDescription(`${description} (default ${fallback}).`),
-    Options.withDefault(fallback)
-  )
+const atLeast = (flag: string, min: number, description: string, fallback: number) => atLeastFlag(flag, min).pipe(withNotedDefault(description, fallback))
 
-const url = (flag: string, description: string) =>
-  Options.text(flag).pipe(
-    Options.filterMap((s) => (/^https?:\/\/\S+$/.test(s) ? Option.some(s) : Option.none()), `--${flag} must be an http(s) URL`),
-    Options.withDescription(description),
-    Options.optional
-  )
+const url = httpUrlFlag
 
 /** The miner's flags. */
 export const minerOptions: Options.Options<MinerFlags> = Options.all({
@@ -79,8 +70,7 @@ export const minerOptions: Options.Options<MinerFlags> = Options.all({
   mturkMaxAssignments: atLeast("mturk.max_assignments", 1, "aws_mturk: workers per HIT", defaultHitTerms.maxAssignments),
   mturkLifetime: atLeast("mturk.lifetime", 30, "aws_mturk: seconds a HIT is offered", defaultHitTerms.lifetimeSeconds),
   mturkAssignmentDuration: atLeast("mturk.assignment_duration", 30, "aws_mturk: seconds a worker has per assignment", defaultHitTerms.assignmentDurationSeconds),
-  minStake: Options.float("blacklist.min_stake").pipe(
-    Options.filterMap((n) => (n >= 0 && Number.isFinite(n) ? Option.some(n) : Option.none()), "--blacklist.min_stake must be a non-negative number"),
+  minStake: numberFlag("blacklist.min_stake", (n) => n >= 0, "a non-negative number").pipe(
     Options.withDescription(`Least stake (TAO) a caller needs besides a validator permit (default ${defaultMinerSettings.minStake}).`),
     Options.withDefault(defaultMinerSettings.minStake)
   ),

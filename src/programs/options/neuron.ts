@@ -8,6 +8,7 @@ import { Config, Option } from "effect"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { WalletConfig } from "../../services/wallet.ts"
+import { integerFlag, portFlag } from "./checked-flags.ts"
 
 /** Parsed neuron flags. */
 export interface NeuronFlags {
@@ -17,13 +18,9 @@ export interface NeuronFlags {
   readonly apiIp: string
 }
 
-const port = (flag: string) =>
-  Options.integer(flag).pipe(Options.filterMap((n) => (n >= 0 && n <= 65535 ? Option.some(n) : Option.none()), `--${flag} must be a port (0-65535)`))
-
 /** The shared neuron flags. */
 export const neuronOptions: Options.Options<NeuronFlags> = Options.all({
-  netuid: Options.integer("netuid").pipe(
-    Options.filterMap((n) => (n >= 0 && n <= 65535 ? Option.some(n) : Option.none()), "--netuid must be 0-65535"),
+  netuid: integerFlag("netuid", (n) => n >= 0 && n <= 65535, "0-65535").pipe(
     Options.withDescription("Subnet id (env BT_NETUID, default 1)."),
     Options.withFallbackConfig(Config.integer("BT_NETUID")),
     Options.withDefault(1)
@@ -33,7 +30,7 @@ export const neuronOptions: Options.Options<NeuronFlags> = Options.all({
     Options.withFallbackConfig(Config.string("DOJO_DATA_DIR")),
     Options.optional
   ),
-  apiPort: port("api.port").pipe(
+  apiPort: portFlag("api.port").pipe(
     Options.withDescription("Port of the neuron's HTTP API (env DOJO_API_PORT, default 1888)."),
     Options.withFallbackConfig(Config.integer("DOJO_API_PORT")),
     Options.withDefault(1888)

@@ -1,19 +1,14 @@
 /**
  * How every Dojo program ends on an error: ONE line on stderr, `<program>: error: <what is wrong and what
- * to do>`, a non-zero exit (2 for a bad command line, 1 otherwise), no stack trace, no logged cause.
+ * to do>`, a non-zero exit (2 for a bad command line: a flag @effect/cli refuses or a `UsageError`; 1
+ * otherwise), no stack trace, no logged cause.
  * @effect/cli's own messages are replaced by ones naming the flag (a flag given twice, an unknown
  * flag, a value that is not a number or not one of the choices, a missing flag).
  */
 import { CliConfig, Command, HelpDoc, ValidationError } from "@effect/cli"
 import { BunContext, BunRuntime } from "@effect/platform-bun"
-import { Cause, ConfigError, Console, Data, Effect, Option } from "effect"
-
-/** A command line that cannot run, found after parsing (a combination of flags): exit 2 like a bad flag. */
-export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
-
-/** Failures tagged `UsageError` or `…UsageError` are the command line's fault (exit 2). */
-const isUsageError = (e: unknown): boolean =>
-  typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string" && e._tag.endsWith("UsageError")
+import { Cause, ConfigError, Console, Effect, Option } from "effect"
+import { UsageError } from "./usage-error.ts"
 
 /** A missing or invalid environment setting, by name (Config hides the values of secret ones). */
 export const describeConfigError = (e: ConfigError.ConfigError): string => {
@@ -141,7 +136,7 @@ export const runCli = <Name extends string, R, E, A>(
         const failure = Cause.failureOption(cause)
         if (Option.isSome(failure) && ValidationError.isValidationError(failure.value))
           return fail(2, describeValidation(failure.value, args, facts))
-        return fail(Option.isSome(failure) && isUsageError(failure.value) ? 2 : 1, describeCause(cause))
+        return fail(Option.isSome(failure) && failure.value instanceof UsageError ? 2 : 1, describeCause(cause))
       })
     )
   )

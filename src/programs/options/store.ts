@@ -8,6 +8,9 @@ import { Config, Data, Effect, Option, type Redacted } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { type StoreConfig, storeConfigFromUrl } from "../../adapters/store/sql-client.ts"
+import type { WalletConfig } from "../../services/wallet.ts"
+import { dataDirOf, type NeuronFlags } from "./neuron.ts"
+import { UsageError } from "./usage-error.ts"
 
 /** The store flags as given. */
 export interface StoreFlags {
@@ -34,16 +37,13 @@ export const storeOptions: Options.Options<StoreFlags> = Options.all({
 /** The store file a neuron uses when no flag says otherwise. */
 export const defaultStoreFile = (dataDir: string): string => join(dataDir, "dojo.sqlite")
 
-/** `--store.url` and `--store.path` were both given. */
-export class ConflictingStoreFlags extends Data.TaggedError("ConflictingStoreFlags")<{ readonly message: string }> {}
-
 /** Chooses the database: `--store.url`, else `--store.path`, else the default file under `dataDir`. */
 export const resolveStoreConfig = (
   flags: StoreFlags,
   dataDir: string
-): Effect.Effect<StoreConfig, ConflictingStoreFlags> => {
+): Effect.Effect<StoreConfig, UsageError> => {
   if (Option.isSome(flags.url) && Option.isSome(flags.path))
-    return Effect.fail(new ConflictingStoreFlags({ message: "give either --store.url or --store.path, not both" }))
+    return Effect.fail(new UsageError({ message: "give either --store.url or --store.path, not both" }))
   if (Option.isSome(flags.url)) return Effect.succeed(storeConfigFromUrl(flags.url.value))
   return Effect.succeed({ _tag: "sqlite", filename: Option.getOrElse(flags.path, () => defaultStoreFile(dataDir)) })
 }
@@ -60,3 +60,15 @@ export const requireExistingStore = (config: StoreConfig): Effect.Effect<StoreCo
   config._tag === "sqlite" && config.filename !== ":memory:" && !existsSync(config.filename)
     ? Effect.fail(new StoreMissing({ filename: config.filename }))
     : Effect.succeed(config)
+
+/**
+ * The validator's store as the tools beside it (api-keys, export-dataset) find it, from the validator's
+ * own flags; unless `mayCreate`, a missing SQLite file is StoreMissing (nothing is created).
+ */
+export const validatorStoreConfig = (
+  at: { readonly store: StoreFlags; readonly neuron: NeuronFlags; readonly wallet: WalletConfig },
+  options: { readonly mayCreate: boolean }
+): Effect.Effect<StoreConfig, UsageError | StoreMissing> =>
+  resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator")).pipe(
+    Effect.flatMap((config) => (options.mayCreate ? Effect.succeed(config) : requireExistingStore(config)))
+  )

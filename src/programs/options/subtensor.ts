@@ -4,9 +4,10 @@
  * a URL is taken as the endpoint, as btcli does.
  */
 import { Options } from "@effect/cli"
-import { Config, Option, type Layer } from "effect"
+import { Config, Effect, Option, type Layer } from "effect"
 import { ChainSubtensor, NETWORK_ENDPOINTS } from "../../adapters/chain/subtensor.ts"
 import type { Chain } from "../../services/chain.ts"
+import { UsageError } from "./usage-error.ts"
 
 /** Parsed `--subtensor.*` flags. */
 export interface SubtensorFlags {
@@ -28,14 +29,18 @@ export const subtensorOptions: Options.Options<SubtensorFlags> = Options.all({
   )
 })
 
-/** The websocket endpoint the flags select, or an error message naming the known networks. */
-export const resolveEndpoint = (flags: SubtensorFlags): { readonly endpoint: string } | { readonly error: string } => {
-  if (Option.isSome(flags.chainEndpoint)) return { endpoint: flags.chainEndpoint.value }
-  if (/^wss?:\/\//.test(flags.network)) return { endpoint: flags.network }
+/** The websocket endpoint the flags select; an unknown network is a usage error naming the known ones. */
+export const resolveEndpoint = (flags: SubtensorFlags): Effect.Effect<string, UsageError> => {
+  if (Option.isSome(flags.chainEndpoint)) return Effect.succeed(flags.chainEndpoint.value)
+  if (/^wss?:\/\//.test(flags.network)) return Effect.succeed(flags.network)
   const known = NETWORK_ENDPOINTS[flags.network as keyof typeof NETWORK_ENDPOINTS]
   return known === undefined
-    ? { error: `unknown --subtensor.network ${JSON.stringify(flags.network)}: use ${Object.keys(NETWORK_ENDPOINTS).join(", ")} or a ws:// URL` }
-    : { endpoint: known }
+    ? Effect.fail(
+        new UsageError({
+          message: `unknown --subtensor.network ${JSON.stringify(flags.network)}: use ${Object.keys(NETWORK_ENDPOINTS).join(", ")} or a ws:// URL`
+        })
+      )
+    : Effect.succeed(known)
 }
 
 /** The live chain for an endpoint. */

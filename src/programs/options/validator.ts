@@ -3,29 +3,19 @@
  * sampling, `--evaluation.*` for the hidden human-preference pairs, `--data.*` for where requests come from.
  */
 import { Options } from "@effect/cli"
-import { Config, Option } from "effect"
+import { Config, Effect, Either, type Option } from "effect"
 import { evaluationDatasets } from "../../domain/data/preference-datasets.ts"
+import { parseSourceSpec } from "../../domain/data/source-spec.ts"
 import { RewardRuleName } from "../../domain/scoring/reward-rule.ts"
 import { defaultValidatorSettings as d } from "../../pipeline/validator/settings.ts"
+import { atLeastFlag, httpUrlFlag, integerFlag, numberFlag, withNotedDefault } from "./checked-flags.ts"
+import { UsageError } from "./usage-error.ts"
 
 const positive = (flag: string, description: string, fallback: number) =>
-  Options.float(flag).pipe(
-    Options.filterMap((n) => (n > 0 && Number.isFinite(n) ? Option.some(n) : Option.none()), `--${flag} must be a positive number`),
-    Options.withDescription(`${description} (default ${fallback}).`),
-    Options.withDefault(fallback)
-  )
-const count = (flag: string, description: string, fallback: number) =>
-  Options.integer(flag).pipe(
-    Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), `--${flag} must be at least 1`),
-    Options.withDescription(`${description} (default ${fallback}).`),
-    Options.withDefault(fallback)
-  )
+  numberFlag(flag, (n) => n > 0, "a positive number").pipe(withNotedDefault(description, fallback))
+const count = (flag: string, description: string, fallback: number) => atLeastFlag(flag, 1).pipe(withNotedDefault(description, fallback))
 const fraction = (flag: string, description: string, fallback: number) =>
-  Options.float(flag).pipe(
-    Options.filterMap((n) => (n >= 0 && n <= 1 ? Option.some(n) : Option.none()), `--${flag} must be between 0 and 1`),
-    Options.withDescription(`${description} (default ${fallback}).`),
-    Options.withDefault(fallback)
-  )
+  numberFlag(flag, (n) => n >= 0 && n <= 1, "between 0 and 1").pipe(withNotedDefault(description, fallback))
 
 /** Parsed validator flags. */
 export interface ValidatorFlags {
@@ -55,19 +45,20 @@ export const validatorOptions: Options.Options<ValidatorFlags> = Options.all({
   timeout: positive("neuron.timeout", "Seconds a miner has to answer", d.queryTimeoutSeconds),
   deadline: positive("neuron.deadline", "Seconds before a request is scored (human feedback may arrive until then)", d.deadlineSeconds),
   alpha: fraction("neuron.moving_average_alpha", "Weight of a new reward in the score EMA", d.alpha),
-  epochLength: Options.integer("neuron.epoch_length").pipe(
+  epochLength: atLeastFlag("neuron.epoch_length", 1).pipe(
     Options.withDescription("Blocks between weight settings (default: the subnet's tempo + 1)."),
     Options.optional
   ),
-  versionKey: Options.integer("neuron.version_key").pipe(
+  versionKey: atLeastFlag("neuron.version_key", 0).pipe(
     Options.withDescription(`Version key sent with weights (default ${d.versionKey}).`),
     Options.withDefault(d.versionKey)
   ),
-  mechanismId: Options.integer("neuron.mechanism_id").pipe(
+  // The chain's mechanism id is a u8.
+  mechanismId: integerFlag("neuron.mechanism_id", (n) => n >= 0 && n <= 255, "0-255").pipe(
     Options.withDescription("Subnet mechanism (mecid) to set weights on; > 0 only on subnets with several mechanisms (default 0)."),
     Options.withDefault(0)
   ),
-  vpermitTaoLimit: Options.float("neuron.vpermit_tao_limit").pipe(
+  vpermitTaoLimit: numberFlag("neuron.vpermit_tao_limit", (n) => n >= 0, "a non-negative number").pipe(
     Options.withDescription(`Stake (TAO) from which a permitted neuron counts as a validator and is not queried (default ${d.vpermitTaoLimit}).`),
     Options.withDefault(d.vpermitTaoLimit)
   ),
@@ -96,12 +87,18 @@ export const validatorOptions: Options.Options<ValidatorFlags> = Options.all({
     Options.withDefault(evaluationDatasets.map((e) => `hf:${e.dataset}`).join(",")),
     Options.map((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
   ),
-  datasetsServerUrl: Options.text("hf.datasets_server_url").pipe(
-    Options.withDescription("Base URL of the Hugging Face datasets-server rows API."),
-    Options.optional
-  ),
-  mturkEndpoint: Options.text("mturk.endpoint_url").pipe(
-    Options.withDescription("MTurk endpoint used to verify miners' HITs (default: the environment's AWS endpoint)."),
-    Options.optional
-  )
+  datasetsServerUrl: httpUrlFlag("hf.datasets_server_url", "Base URL of the Hugging Face datasets-server rows API."),
+  mturkEndpoint: httpUrlFlag("mturk.endpoint_url", "MTurk endpoint used to verify miners' HITs (default: the environment's AWS endpoint).")
 })
+
+/** Checks `--data.seed` and `--evaluation.datasets` before anything is read: each names a source, at least one evaluation source. */
+export const checkDataSources = (flags: Pick<ValidatorFlags, "seed" | "evaluationDatasets">): Effect.Effect<void, UsageError> =>
+  Effect.gen(function* () {
+    if (flags.evaluationDatasets.length === 0)
+      return yield* new UsageError({ message: "--evaluation.datasets names no source: give at least one JSONL file or hf:<dataset>" })
+    const named = [["data.seed", flags.seed] as const, ...flags.evaluationDatasets.map((spec) => ["evaluation.datasets", spec] as const)]
+    for (const [flag, spec] of named) {
+      const parsed = parseSourceSpec(spec)
+      if (Either.isLeft(parsed)) return yield* new UsageError({ message: `--${flag}: ${parsed.left}` })
+    }
+  })
