@@ -13,6 +13,7 @@ import {
   type SynapseDefinition
 } from "../../../src/domain/wire/synapse.ts"
 import type { AxonRoute, ServingAxon } from "../../../src/services/axon.ts"
+import { replyOf } from "../../support/http-reply.ts"
 
 /** Starts an axon on 127.0.0.2 (port 0) and returns it with a function that stops it. */
 export const startAxon = async (config: Partial<AxonConfig> & { hotkey: string }, routes: ReadonlyArray<AxonRoute>) => {
@@ -70,14 +71,7 @@ export const post = async (axon: ServingAxon, name: string, request: RawRequest 
     headers: { "content-type": "application/json", ...request.headers },
     body: request.body
   })
-  const text = await res.text()
-  let json: any
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = text
-  }
-  return { status: res.status, json, headers: res.headers }
+  return replyOf(res)
 }
 
 /** Waits (polling) until `condition` holds; for synchronising with the server, not for timing. */

@@ -25,6 +25,7 @@ import { Chain } from "../../../src/services/chain.ts"
 import { ApiKeyStore } from "../../../src/services/api-key-store.ts"
 import { DashboardReadModel } from "../../../src/services/dashboard-read-model.ts"
 import { RequestLedger } from "../../../src/services/request-ledger.ts"
+import { replyOf } from "../../support/http-reply.ts"
 
 const NETUID = 7
 const validatorHot = keypairFromUri("//Alice//hot")
@@ -114,14 +115,7 @@ const api = async (
   if (init.key !== null) headers["authorization"] ??= `Bearer ${init.key ?? key}`
   if (init.body !== undefined) headers["content-type"] ??= "application/json"
   const res = await fetch(`${server.url}${path}`, { method: init.method ?? "GET", headers, body: init.body ?? null })
-  const text = await res.text()
-  let json: any
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = text
-  }
-  return { status: res.status, json, headers: res.headers }
+  return replyOf(res)
 }
 
 const score = (body: unknown, init: { key?: string | null; headers?: Record<string, string> } = {}) =>
