@@ -80,7 +80,7 @@ export class AxonServeError extends Data.TaggedError("AxonServeError")<{
 }> {}
 
 /** Serves routes until the scope closes. */
-export class Axon extends Context.Tag("Axon")<
+export class Axon extends Context.Tag("dojo/Axon")<
   Axon,
   {
     readonly serve: (routes: ReadonlyArray<AxonRoute>) => Effect.Effect<ServingAxon, AxonServeError, Scope.Scope>

@@ -42,7 +42,7 @@ export interface DendriteResponse<A> {
 export const isSuccess = <A>(response: DendriteResponse<A>): boolean => response.statusCode === 200
 
 /** Calls synapses on axons, signed with our hotkey. */
-export class Dendrite extends Context.Tag("Dendrite")<
+export class Dendrite extends Context.Tag("dojo/Dendrite")<
   Dendrite,
   {
     /** Our hotkey's SS58 address. */
