@@ -79,10 +79,10 @@ export class AxonServeError extends Data.TaggedError("AxonServeError")<{
   readonly cause?: unknown
 }> {}
 
+/** What the `Axon` service offers. */
+export interface AxonShape {
+  readonly serve: (routes: ReadonlyArray<AxonRoute>) => Effect.Effect<ServingAxon, AxonServeError, Scope.Scope>
+}
+
 /** Serves routes until the scope closes. */
-export class Axon extends Context.Tag("dojo/Axon")<
-  Axon,
-  {
-    readonly serve: (routes: ReadonlyArray<AxonRoute>) => Effect.Effect<ServingAxon, AxonServeError, Scope.Scope>
-  }
->() {}
+export class Axon extends Context.Tag("dojo/Axon")<Axon, AxonShape>() {}

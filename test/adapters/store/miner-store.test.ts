@@ -5,7 +5,7 @@ import { Effect, Layer, Option } from "effect"
 import fc from "fast-check"
 import { MinerStoreSql, MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
 import { SqlLive, type StoreConfig } from "../../../src/adapters/store/sql-client.ts"
-import { type Assignment, MinerStore, type MinerStoreService, type NewHit } from "../../../src/services/miner-store.ts"
+import { type Assignment, MinerStore, type MinerStoreShape, type NewHit } from "../../../src/services/miner-store.ts"
 import { injectFailure, storeBackends, withRuntime } from "../../support/store-backends.ts"
 
 const hit = (hitId: string, overrides: Partial<NewHit> = {}): NewHit => ({
@@ -31,7 +31,7 @@ const assignment = (assignmentId: string, hitId: string, submittedAt = 200): Ass
 
 const layerFor = (config: StoreConfig) => MinerStoreSql.pipe(Layer.provideMerge(SqlLive(config)))
 
-const store = <A, E>(f: (s: MinerStoreService) => Effect.Effect<A, E>) => Effect.flatMap(MinerStore, f)
+const store = <A, E>(f: (s: MinerStoreShape) => Effect.Effect<A, E>) => Effect.flatMap(MinerStore, f)
 
 const bits = (x: number) => {
   const view = new DataView(new ArrayBuffer(8))
