@@ -112,7 +112,7 @@ try {
   const verifyMs = (performance.now() - t) / 100
   console.log(`sr25519 per request: sign ${signMs.toFixed(2)} ms (dendrite) + verify ${verifyMs.toFixed(2)} ms (axon)`)
 
-  const validator = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: validatorHotkey }))
+  const validator = ManagedRuntime.make(DendriteLive.layer({ hotkey: validatorHotkey }))
   for (const inFlight of [1, 4, 16]) {
     const latencies: number[] = []
     let failed = 0

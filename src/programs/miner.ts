@@ -106,7 +106,7 @@ const command = Command.make(
       const wallet = walletLayer(flags.wallet)
       const signing = Layer.unwrapEffect(
         Effect.map(Effect.flatMap(Wallet, (w) => w.hotkey), (hotkey) =>
-          Layer.merge(DendriteLive.layerFetch({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
+          Layer.merge(DendriteLive.layer({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
         )
       ).pipe(Layer.provide(wallet))
       const settings = Layer.succeed(MinerSettings, {

@@ -72,7 +72,7 @@ describe("api-keys", () => {
           ChainMemory.layer({ subnets: [{ netuid: 1 }] }),
           ValidatorStoreLive({ _tag: "sqlite", filename: file }),
           RequestRandomnessLive.layerCrypto,
-          DendriteLive.layerFetch({ hotkey: keypairFromUri("//Alice//hot") }),
+          DendriteLive.layer({ hotkey: keypairFromUri("//Alice//hot") }),
           layerDev("//Alice"),
           Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: 1 })
         )

@@ -222,7 +222,7 @@ describe("miner program", () => {
     expect(me.axon.port).toBeGreaterThan(0)
     expect(ready.annotations.axon).toBe(`127.0.0.2:${me.axon.port}`)
 
-    const dendrite = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: validator.hotkey }))
+    const dendrite = ManagedRuntime.make(DendriteLive.layer({ hotkey: validator.hotkey }))
     try {
       const request = rankingRequest({ texts: ["Glad to help: preheat the oven, then knead.", "no idea"] })
       const r = await dendrite.runPromise(

@@ -89,7 +89,7 @@ const harnessLayers = (config: HarnessConfig) => {
     layerDev(VALIDATOR_WALLET),
     // Replays must be reproducible: the seeded randomness, never used by a running validator.
     RequestRandomnessLive.layerSeeded,
-    DendriteLive.layerFetch({ hotkey: validatorKey }),
+    DendriteLive.layer({ hotkey: validatorKey }),
     PreferenceDataLive.layer({ seed: config.seedPath, evaluation: [config.evaluationPath] }).pipe(Layer.provide(BunContext.layer)),
     Layer.succeed(
       ValidatorSettings,

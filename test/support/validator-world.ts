@@ -121,7 +121,7 @@ export const worldLayers = (options: WorldOptions) => {
     ChainMemory.layer(options.chain),
     options.randomness === "crypto" ? RequestRandomnessLive.layerCrypto : RequestRandomnessLive.layerSeeded,
     layerDev(VALIDATOR_WALLET),
-    DendriteLive.layerFetch({ hotkey: validatorKey }),
+    DendriteLive.layer({ hotkey: validatorKey }),
     axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: options.axonIp ?? "127.0.0.3", port: 0 }),
     options.store === undefined ? ValidatorStoreTest : ValidatorStoreLive(options.store),
     PreferenceDataLive.layer({ seed: options.seedPath, evaluation: [options.evaluationPath ?? options.seedPath] }).pipe(

@@ -23,7 +23,7 @@ const base = Layer.mergeAll(
   ChainMemory.layer(subnet.chainState),
   ValidatorStoreTest,
   RequestRandomnessLive.layerCrypto,
-  DendriteLive.layerFetch({ hotkey: subnet.validator }),
+  DendriteLive.layer({ hotkey: subnet.validator }),
   layerDev("//Alice"),
   Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: subnet.netuid })
 )

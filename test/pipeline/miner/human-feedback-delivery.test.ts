@@ -69,7 +69,7 @@ const minerSide = (options: { settings?: Partial<MinerSettingsShape>; issuer?: L
     Layer.mergeAll(
       MinerStoreTest,
       Layer.succeed(MinerSettings, testSettings(options.settings)),
-      DendriteLive.layerFetch({ hotkey: minerHotkey }),
+      DendriteLive.layer({ hotkey: minerHotkey }),
       options.issuer ?? Issuer.layerStatic(credentials)
     )
   )

@@ -103,7 +103,7 @@ export const startTestMiner = async (options: {
 
 /** A signed dendrite for `key`; call `dispose` when done. */
 export const dendriteFor = (key: Keypair) => {
-  const runtime = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: key }))
+  const runtime = ManagedRuntime.make(DendriteLive.layer({ hotkey: key }))
   return {
     call: <A>(f: (d: Dendrite["Type"]) => Effect.Effect<A>) => runtime.runPromise(Effect.flatMap(Dendrite, f)),
     dispose: () => runtime.dispose()

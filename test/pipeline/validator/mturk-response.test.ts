@@ -137,7 +137,7 @@ const startValidator = async (storeConfig?: StoreConfig) => {
   /** Sends `body` to the validator's axon, signed by `key`; returns the HTTP status. */
   const send = async (key: Keypair, body: MTurkResponse) => {
     let d = dendrites.get(key.ss58Address)
-    if (d === undefined) dendrites.set(key.ss58Address, (d = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: key }))))
+    if (d === undefined) dendrites.set(key.ss58Address, (d = ManagedRuntime.make(DendriteLive.layer({ hotkey: key }))))
     const target = { ip: axon.bound.ip, port: axon.bound.port, hotkey: validatorKey.ss58Address }
     return (await d.runPromise(Effect.flatMap(Dendrite, (x) => x.call(target, MTurkResponseSynapse, body)))).statusCode
   }

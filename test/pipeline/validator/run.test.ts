@@ -56,7 +56,7 @@ describe("runValidator on the in-memory chain", () => {
     )
     const store = <A, E>(f: (s: ValidatorStore["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(ValidatorStore, f))
     const chain = <A, E>(f: (c: Chain["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Chain, f))
-    const stranger = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: minerKeys.down }))
+    const stranger = ManagedRuntime.make(DendriteLive.layer({ hotkey: minerKeys.down }))
     try {
       const fiber = runtime.runFork(Effect.scoped(runValidator))
 
