@@ -8,7 +8,7 @@ import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { defaultAxonConfig, layer as axonLayer, makeAxon } from "../../src/adapters/axon/axon.ts"
+import * as AxonLive from "../../src/adapters/axon/axon.ts"
 import { ChainMemory } from "../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import { createApiKey } from "../../src/adapters/http/api-keys.ts"
@@ -52,7 +52,7 @@ export const startValidatorApiWorld = async (): Promise<ValidatorApiWorld> => {
   const minerScope = Effect.runSync(Scope.make())
   const scope = Effect.runSync(Scope.make())
   const minerAxon = await Effect.runPromise(
-    makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.4", port: 0 }, [
+    AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.4", port: 0 }, [
       axonRoute(RankingRequestSynapse, {
         forward: (_ctx, body: RankingRequest) =>
           Effect.sync(() => {
@@ -73,7 +73,7 @@ export const startValidatorApiWorld = async (): Promise<ValidatorApiWorld> => {
     RequestRandomnessLive.layerCrypto,
     DendriteLive.layer({ hotkey: validatorKey }),
     layerDev(VALIDATOR_WALLET),
-    axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: "127.0.0.3", port: 0 }),
+    AxonLive.layer({ ...AxonLive.defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: "127.0.0.3", port: 0 }),
     MTurkAccessLive.layer({}),
     Layer.succeed(ValidatorSettings, testValidatorSettings({ queryTimeoutSeconds: 5, deadlineSeconds: 3600 }))
   )

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope, TestClock, TestContext } from "effect"
-import { defaultAxonConfig, makeAxon } from "../../../src/adapters/axon/axon.ts"
+import * as AxonLive from "../../../src/adapters/axon/axon.ts"
 import { rewardRule } from "../../../src/domain/scoring/reward-rule.ts"
 import { ChainMemory, ChainMemoryControl } from "../../../src/adapters/chain/memory.ts"
 import * as RequestRandomnessLive from "../../../src/adapters/request-randomness.ts"
@@ -76,7 +76,7 @@ const helloRouter = HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerRes
 beforeAll(async () => {
   miners = await Effect.runPromise(
     Effect.forEach(minerKeys, (hot, i) =>
-      makeAxon({ ...defaultAxonConfig, hotkey: hot.ss58Address, ip: `127.0.0.${i + 2}`, port: 0 }, [
+      AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: hot.ss58Address, ip: `127.0.0.${i + 2}`, port: 0 }, [
         axonRoute(RankingRequestSynapse, {
           forward: (_ctx, body: RankingRequest) =>
             Effect.succeed({
@@ -352,7 +352,7 @@ describe("the server", () => {
     // Miner 1 comes back slow (11 s to answer) at a new address; the others stay down.
     const slowScope = Effect.runSync(Scope.make())
     const slow = await Effect.runPromise(
-      makeAxon({ ...defaultAxonConfig, hotkey: minerKeys[0]!.ss58Address, ip: "127.0.0.2", port: 0 }, [
+      AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: minerKeys[0]!.ss58Address, ip: "127.0.0.2", port: 0 }, [
         axonRoute(RankingRequestSynapse, {
           forward: (_ctx, body: RankingRequest) =>
             Effect.as(Effect.sleep("11 seconds"), {
