@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test"
 import { ApiPromise, WsProvider } from "@polkadot/api"
 import { Duration, Effect, Exit, Scope } from "effect"
-import { makeChainSubtensor } from "../../src/adapters/chain/subtensor.ts"
+import * as ChainSubtensor from "../../src/adapters/chain/subtensor.ts"
 import { readMetagraphRuntimeApi } from "../../src/adapters/chain/metagraph.ts"
 import { devWallet, startLocalnet } from "../../src/adapters/chain/localnet.ts"
 import { ChainTimeout } from "../../src/services/chain.ts"
@@ -118,14 +118,14 @@ describe("faults", () => {
       for (const endpoint of ["ws://127.0.0.1:1", `ws://127.0.0.1:${silent.port}`]) {
         const started = performance.now()
         const error = await run(
-          Effect.scoped(Effect.flatMap(makeChainSubtensor({ endpoint, timeout: Duration.millis(1500), txTimeout: Duration.millis(1500) }), (c) =>
+          Effect.scoped(Effect.flatMap(ChainSubtensor.make({ endpoint, timeout: Duration.millis(1500), txTimeout: Duration.millis(1500) }), (c) =>
             Effect.flip(c.block)
           ))
         )
         expect(error).toBeInstanceOf(ChainTimeout)
         expect(performance.now() - started).toBeLessThan(10_000)
         const txError = await run(
-          Effect.scoped(Effect.flatMap(makeChainSubtensor({ endpoint, timeout: Duration.millis(1000), txTimeout: Duration.millis(1000) }), (c) =>
+          Effect.scoped(Effect.flatMap(ChainSubtensor.make({ endpoint, timeout: Duration.millis(1000), txTimeout: Duration.millis(1000) }), (c) =>
             Effect.flip(c.setWeights(1, ln.net.sudoKey, [0], [1], 0))
           ))
         )
@@ -139,7 +139,7 @@ describe("faults", () => {
   test("the chain server stops and restarts on the same port: the next call reconnects", async () => {
     const clientScope = await run(Scope.make())
     try {
-      const client = await run(Scope.extend(makeChainSubtensor({ endpoint: ln.net.endpoint, timeout: Duration.seconds(4) }), clientScope))
+      const client = await run(Scope.extend(ChainSubtensor.make({ endpoint: ln.net.endpoint, timeout: Duration.seconds(4) }), clientScope))
       expect(await run(client.block)).toBeGreaterThan(10)
       const port = ln.net.port
       await run(ln.net.stop)

@@ -9,7 +9,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
-import { ChainMemory } from "../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import { ValidatorStoreTest } from "../../src/adapters/store/validator-store-sql.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"

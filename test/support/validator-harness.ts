@@ -21,7 +21,7 @@
 import { BunContext } from "@effect/platform-bun"
 import { Effect, Layer, Logger, LogLevel, Random } from "effect"
 import { readFileSync } from "node:fs"
-import { ChainMemory } from "../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import * as PreferenceDataLive from "../../src/adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"

@@ -9,7 +9,7 @@ import { Data, Duration, Effect, Exit, Schedule, Scope } from "effect"
 import type { Keypair } from "../../domain/wallet/keypair.ts"
 import { nextEpochBlock } from "../../domain/chain/metagraph.ts"
 import type { AdminCall, ChainError, ChainShape } from "../../services/chain.ts"
-import { makeChainSubtensor } from "./subtensor.ts"
+import * as ChainSubtensor from "./subtensor.ts"
 import { serveChopsticks } from "./chopsticks-server.ts"
 import { chainSpecPath, sharedDirSync } from "../shared-dir.ts"
 import { keypairFromUri } from "../wallet/sr25519.ts"
@@ -220,7 +220,7 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
     }
     if (spec === 218) yield* setStorage({ Sudo: { Key: alice.ss58Address } })
 
-    const chain = yield* makeChainSubtensor({ endpoint, timeout: options.timeout ?? Duration.seconds(30), txTimeout: Duration.seconds(60) }).pipe(
+    const chain = yield* ChainSubtensor.make({ endpoint, timeout: options.timeout ?? Duration.seconds(30), txTimeout: Duration.seconds(60) }).pipe(
       Scope.extend(chainScope)
     )
 

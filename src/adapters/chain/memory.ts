@@ -199,7 +199,7 @@ const upscale = (values: ReadonlyArray<number>): ReadonlyArray<number> => {
 }
 
 /** Builds the twin and its controls. */
-export const makeChainMemory = (initial: ChainMemoryState = {}) =>
+export const make = (initial: ChainMemoryState = {}) =>
   Effect.gen(function* () {
     const lock = yield* Effect.makeSemaphore(1)
     const revealTimeoutMs = Duration.toMillis(initial.revealTimeout ?? Duration.seconds(30))
@@ -837,13 +837,8 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     return { chain, control }
   })
 
-/** The in-memory twin as layers: `Chain` plus its test controls. */
-export const ChainMemory = {
-  make: makeChainMemory,
-  layer: (initial: ChainMemoryState = {}): Layer.Layer<Chain | ChainMemoryControl> =>
-    Layer.effectContext(
-      Effect.map(makeChainMemory(initial), ({ chain, control }) =>
-        Context.make(Chain, chain).pipe(Context.add(ChainMemoryControl, control))
-      )
-    )
-}
+/** The in-memory twin as a layer: `Chain` plus its test controls. */
+export const layer = (initial: ChainMemoryState = {}): Layer.Layer<Chain | ChainMemoryControl> =>
+  Layer.effectContext(
+    Effect.map(make(initial), ({ chain, control }) => Context.make(Chain, chain).pipe(Context.add(ChainMemoryControl, control)))
+  )

@@ -61,7 +61,7 @@ const eventData = (included: Included, section: string, method: string): Readonl
 const randomSalt = (): ReadonlyArray<number> => Array.from(crypto.getRandomValues(new Uint16Array(8)))
 
 /** Builds the live `Chain`; the scope owns the connection. */
-export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<ChainShape, never, Scope.Scope> =>
+export const make = (options: SubtensorOptions): Effect.Effect<ChainShape, never, Scope.Scope> =>
   Effect.gen(function* () {
     const timeoutMs = Duration.toMillis(options.timeout ?? Duration.seconds(30))
     const txTimeoutMs = Duration.toMillis(options.txTimeout ?? Duration.seconds(120))
@@ -284,7 +284,4 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
   })
 
 /** The live `Chain` as a scoped layer (one connection for the layer's lifetime). */
-export const ChainSubtensor = {
-  make: makeChainSubtensor,
-  layer: (options: SubtensorOptions): Layer.Layer<Chain> => Layer.scoped(Chain, makeChainSubtensor(options))
-}
+export const layer = (options: SubtensorOptions): Layer.Layer<Chain> => Layer.scoped(Chain, make(options))

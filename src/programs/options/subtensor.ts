@@ -5,7 +5,8 @@
  */
 import { Options } from "@effect/cli"
 import { Config, Option, type Layer } from "effect"
-import { ChainSubtensor, NETWORK_ENDPOINTS } from "../../adapters/chain/subtensor.ts"
+import * as ChainSubtensor from "../../adapters/chain/subtensor.ts"
+import { NETWORK_ENDPOINTS } from "../../adapters/chain/subtensor.ts"
 import type { Chain } from "../../services/chain.ts"
 
 /** Parsed `--subtensor.*` flags. */

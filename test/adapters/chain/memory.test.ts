@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Option } from "effect"
 import fc from "fast-check"
-import { ChainMemory, ChainMemoryControl, makeChainMemory } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl } from "../../../src/adapters/chain/memory.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { Chain, ChainTimeout } from "../../../src/services/chain.ts"
 import { chainContract, expectDispatch, failure, run, type Wallet } from "./contract.ts"
@@ -15,7 +16,7 @@ const wallet = (n: string): Wallet => wallets.get(n) ?? { coldkey: keypairFromUr
 const funded = Object.fromEntries(names.filter((n) => n !== "Nobody").map((n) => [wallet(n).coldkey.ss58Address, 1_000_000n * TAO]))
 const alice = wallet("Alice").coldkey
 
-const twin = await run(makeChainMemory({ balances: funded }))
+const twin = await run(ChainMemory.make({ balances: funded }))
 
 chainContract("in-memory twin", () => ({
   chain: twin.chain,
@@ -82,7 +83,7 @@ describe("in-memory twin specifics", () => {
   })
 
   test("commit-reveal: setWeights commits, waits for the window while blocks advance, reveals", async () => {
-    const t = await run(makeChainMemory({ balances: funded }))
+    const t = await run(ChainMemory.make({ balances: funded }))
     const v = wallet("Bob")
     const netuid = await run(t.chain.registerNetwork(alice, v.hotkey.ss58Address))
     for (const [method, value] of [["sudoSetWeightsSetRateLimit", 0], ["sudoSetCommitRevealWeightsInterval", 3], ["sudoSetCommitRevealWeightsEnabled", true]] as const) {
@@ -99,7 +100,7 @@ describe("in-memory twin specifics", () => {
   })
 
   test("commit-reveal without blocks: the wait ends in ChainTimeout, not a hang", async () => {
-    const t = await run(makeChainMemory({ balances: funded, revealTimeout: 200 }))
+    const t = await run(ChainMemory.make({ balances: funded, revealTimeout: 200 }))
     const v = wallet("Bob")
     const netuid = await run(t.chain.registerNetwork(alice, v.hotkey.ss58Address))
     await run(t.chain.sudo(alice, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, true] }))
@@ -109,7 +110,7 @@ describe("in-memory twin specifics", () => {
 
   test("stored weights are max-upscaled: the largest is 65535 and the order is kept (property)", async () => {
     const t = await run(
-      makeChainMemory({
+      ChainMemory.make({
         balances: funded,
         subnets: [
           {
@@ -142,7 +143,7 @@ describe("in-memory twin specifics", () => {
   })
 
   test("a key without its secret cannot sign; registration burns from the coldkey and needs funds", async () => {
-    const t = await run(makeChainMemory({ balances: { [wallet("Bob").coldkey.ss58Address]: TAO } }))
+    const t = await run(ChainMemory.make({ balances: { [wallet("Bob").coldkey.ss58Address]: TAO } }))
     const netuid = 3
     await run(t.control.fund(alice.ss58Address, 2000n * TAO))
     expect(await run(t.chain.registerNetwork(alice, "x"))).toBe(1)

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Scope } from "effect"
-import { ChainMemory } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
 import { makeMetagraphView } from "../../../src/pipeline/miner/metagraph-view.ts"
 import { Chain, ChainTimeout } from "../../../src/services/chain.ts"
 import { until } from "../../adapters/axon/axon-fixture.ts"

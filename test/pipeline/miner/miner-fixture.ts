@@ -6,7 +6,8 @@
  */
 import { Effect, Exit, Layer, ManagedRuntime, Option, Schema, Scope } from "effect"
 import { defaultAxonConfig, layer as axonLayer } from "../../../src/adapters/axon/axon.ts"
-import { ChainMemory, ChainMemoryControl, type InitialNeuron } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl, type InitialNeuron } from "../../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
 import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"

@@ -6,7 +6,8 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Context, Effect, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Option } from "effect"
-import { ChainMemory, ChainMemoryControl, type ChainMemoryState, type Spec425Options } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl, type ChainMemoryState, type Spec425Options } from "../../../src/adapters/chain/memory.ts"
 import { ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
