@@ -15,7 +15,7 @@ import * as HfRemote from "../adapters/scorer/hf-remote.ts"
 import * as Llm from "../adapters/scorer/llm.ts"
 import * as MTurkScorer from "../adapters/scorer/mturk.ts"
 import * as RandomScorer from "../adapters/scorer/random.ts"
-import { MinerStoreLive } from "../adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../adapters/store/miner-store-sql.ts"
 import * as Sts from "../adapters/mturk/sts-assume-role.ts"
 import { serveCallbackApi } from "../pipeline/miner/human-feedback-callback.ts"
 import { startDeliveryLoop } from "../pipeline/miner/human-feedback-delivery.ts"
@@ -115,7 +115,7 @@ const command = Command.make(
         minStake: m.minStake,
         callbackSecret
       })
-      const services = Layer.mergeAll(wallet, signing, settings, chainLayer(chain.endpoint), MinerStoreLive(store), scorerLayer(m))
+      const services = Layer.mergeAll(wallet, signing, settings, chainLayer(chain.endpoint), MinerStoreSql.layerStore(store), scorerLayer(m))
 
       const run = Effect.gen(function* () {
         const running = yield* startMiner

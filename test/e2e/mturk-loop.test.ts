@@ -18,7 +18,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { forward } from "../../lambda/handler.ts"
 import * as MTurkClient from "../../src/adapters/mturk/client.ts"
-import { MinerStoreLive } from "../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../src/adapters/store/miner-store-sql.ts"
 import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
 import { newColdkey, newHotkey } from "../../src/adapters/wallet/wallet-fs.ts"
 import { accuracyMultiplier } from "../../src/domain/scoring/accuracy.ts"
@@ -311,7 +311,7 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
     expect(boosted.hotkeyToScore[mturkMiner.hotkey]).not.toBeCloseTo(plain.hotkeyToScore[mturkMiner.hotkey]!, 4)
 
     // The miner recorded the delivery once.
-    const minerStore = MinerStoreLive({ _tag: "sqlite", filename: join(workDir, "neurons", "mturk", "dojo.sqlite") })
+    const minerStore = MinerStoreSql.layerStore({ _tag: "sqlite", filename: join(workDir, "neurons", "mturk", "dojo.sqlite") })
     const hit = await Effect.runPromise(Effect.provide(Effect.flatMap(MinerStore, (s) => s.getHit(hitId)), minerStore)).then(Option.getOrThrow)
     expect(hit.delivery.status).toBe("delivered")
     expect(hit.assignments).toHaveLength(2)

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
-import { MinerStoreTest } from "../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { freePort } from "../../src/programs/demo/processes.ts"
 import type { Neuron } from "../../src/domain/chain/metagraph.ts"
@@ -184,7 +184,7 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("our dendrite â
       environment: "sandbox" as const
     }
     const layers = Layer.mergeAll(
-      MinerStoreTest,
+      MinerStoreSql.layerTest,
       DendriteLive.layer({ hotkey: minerKey }),
       Layer.succeed(MinerSettings, { ...defaultMinerSettings, netuid: 1, callbackSecret: Option.none() }),
       Layer.succeed(ValidatorCredentials, { issue: () => Effect.succeed(credentials) })

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { isServing, uidOf, type Metagraph } from "../../domain/chain/metagraph.ts"
 import { startLocalnet, type Localnet } from "../../adapters/chain/localnet.ts"
-import { MinerStoreLive } from "../../adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../adapters/store/miner-store-sql.ts"
 import { ValidatorStoreLive } from "../../adapters/store/validator-store-sql.ts"
 import { newColdkey, newHotkey } from "../../adapters/wallet/wallet-fs.ts"
 import { MinerStore } from "../../services/miner-store.ts"
@@ -263,7 +263,7 @@ export const runDemo = (options: DemoOptions) =>
     const received = yield* Effect.forEach(miners, (m) =>
       Effect.provide(
         Effect.flatMap(MinerStore, (s) => s.recentResults(100_000)),
-        MinerStoreLive({ _tag: "sqlite", filename: join(workDir, "neurons", m.name, "dojo.sqlite") })
+        MinerStoreSql.layerStore({ _tag: "sqlite", filename: join(workDir, "neurons", m.name, "dojo.sqlite") })
       ).pipe(Effect.map((results) => `${m.name} ${results.length}`))
     )
     yield* Console.log(`RankingResults received by miners: ${received.join(", ")}`)

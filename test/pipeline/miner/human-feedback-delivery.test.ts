@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, t
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope } from "effect"
 import fc from "fast-check"
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
-import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import * as Issuer from "../../../src/adapters/mturk/validator-credentials.ts"
 import { type Metagraph, unservedAxon } from "../../../src/domain/chain/metagraph.ts"
 import type { AWSCredentials, MTurkResponse } from "../../../src/domain/wire/protocol.ts"
@@ -67,7 +67,7 @@ const metagraphWith = (axon: { ip: string; port: number } | undefined): Metagrap
 const minerSide = (options: { settings?: Partial<MinerSettingsShape>; issuer?: Layer.Layer<ValidatorCredentials> } = {}) =>
   ManagedRuntime.make(
     Layer.mergeAll(
-      MinerStoreTest,
+      MinerStoreSql.layerTest,
       Layer.succeed(MinerSettings, testSettings(options.settings)),
       DendriteLive.layer({ hotkey: minerHotkey }),
       options.issuer ?? Issuer.layerStatic(credentials)

@@ -9,7 +9,7 @@ import { defaultAxonConfig, layer as axonLayer } from "../../../src/adapters/axo
 import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
 import { ChainMemoryControl, type InitialNeuron } from "../../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
-import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import type { Keypair } from "../../../src/domain/wallet/keypair.ts"
@@ -84,7 +84,7 @@ export const startTestMiner = async (options: {
     layerDev("//Bob"),
     axonLayer({ ...defaultAxonConfig, hotkey: minerHotkey.ss58Address, ip: "127.0.0.2", port: 0, maxWorkers: options.maxWorkers ?? 10 }),
     options.scorer,
-    MinerStoreTest,
+    MinerStoreSql.layerTest,
     Layer.succeed(MinerSettings, testSettings(options.settings))
   )
   const runtime = ManagedRuntime.make(layers)
