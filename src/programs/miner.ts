@@ -8,6 +8,7 @@ import { Command } from "@effect/cli"
 import { BunContext, BunHttpServer } from "@effect/platform-bun"
 import { Config, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as AxonLive from "../adapters/axon/axon.ts"
+import * as ChainSubtensor from "../adapters/chain/subtensor.ts"
 import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
 import * as MTurkClient from "../adapters/mturk/client.ts"
 import { HfLocalScorerLive } from "../adapters/scorer/hf-local.ts"
@@ -17,6 +18,7 @@ import * as MTurkScorer from "../adapters/scorer/mturk.ts"
 import * as RandomScorer from "../adapters/scorer/random.ts"
 import * as MinerStoreSql from "../adapters/store/miner-store-sql.ts"
 import * as Sts from "../adapters/mturk/sts-assume-role.ts"
+import * as WalletFs from "../adapters/wallet/wallet-fs.ts"
 import { serveCallbackApi } from "../pipeline/miner/human-feedback-callback.ts"
 import { startDeliveryLoop } from "../pipeline/miner/human-feedback-delivery.ts"
 import { startMiner } from "../pipeline/miner/serve.ts"
@@ -29,8 +31,8 @@ import { DEFAULT_HF_MODEL, type MinerFlags, minerOptions } from "./options/miner
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
 import { runCli, UsageError } from "./options/run-cli.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
-import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
-import { walletLayer, walletOptions } from "./options/wallet.ts"
+import { resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
+import { walletOptions } from "./options/wallet.ts"
 
 /** The Scorer the flags select; secrets come from the environment inside each adapter's layer. */
 const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
@@ -103,7 +105,7 @@ const command = Command.make(
       const callbackSecret = yield* Config.option(Config.redacted("DOJO_CALLBACK_SECRET"))
       const environment = Option.getOrElse(m.mturkEnvironment, () => "sandbox" as const)
 
-      const wallet = walletLayer(flags.wallet)
+      const wallet = WalletFs.layer(flags.wallet)
       const signing = Layer.unwrapEffect(
         Effect.map(Effect.flatMap(Wallet, (w) => w.hotkey), (hotkey) =>
           Layer.merge(DendriteLive.layer({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
@@ -115,7 +117,7 @@ const command = Command.make(
         minStake: m.minStake,
         callbackSecret
       })
-      const services = Layer.mergeAll(wallet, signing, settings, chainLayer(chain.endpoint), MinerStoreSql.layerStore(store), scorerLayer(m))
+      const services = Layer.mergeAll(wallet, signing, settings, ChainSubtensor.layer({ endpoint: chain.endpoint }), MinerStoreSql.layerStore(store), scorerLayer(m))
 
       const run = Effect.gen(function* () {
         const running = yield* startMiner

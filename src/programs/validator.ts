@@ -5,6 +5,7 @@
 import { Command } from "@effect/cli"
 import { Config, Effect, Layer, Option } from "effect"
 import * as AxonLive from "../adapters/axon/axon.ts"
+import * as ChainSubtensor from "../adapters/chain/subtensor.ts"
 import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../adapters/http/dashboard.ts"
 import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
@@ -13,6 +14,7 @@ import * as MTurkAccessLive from "../adapters/mturk/access.ts"
 import * as PreferenceDataLive from "../adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../adapters/request-randomness.ts"
 import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
+import * as WalletFs from "../adapters/wallet/wallet-fs.ts"
 import { rewardRule } from "../domain/scoring/reward-rule.ts"
 import { runValidator } from "../pipeline/validator/run.ts"
 import { ValidatorSettings } from "../pipeline/validator/settings.ts"
@@ -22,9 +24,9 @@ import { loggingLayer, loggingOptions } from "./options/logging.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
 import { runCli, UsageError } from "./options/run-cli.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
-import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
+import { resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
 import { validatorOptions } from "./options/validator.ts"
-import { walletLayer, walletOptions } from "./options/wallet.ts"
+import { walletOptions } from "./options/wallet.ts"
 
 const command = Command.make(
   "validator",
@@ -47,7 +49,7 @@ const command = Command.make(
       const v = flags.validator
       const mturkEndpoint = Option.getOrUndefined(v.mturkEndpoint)
 
-      const wallet = walletLayer(flags.wallet)
+      const wallet = WalletFs.layer(flags.wallet)
       const signing = Layer.unwrapEffect(
         Effect.map(Effect.flatMap(Wallet, (w) => w.hotkey), (hotkey) =>
           Layer.merge(DendriteLive.layer({ hotkey }), AxonLive.layer(axonConfig(flags.axon, hotkey.ss58Address)))
@@ -75,7 +77,7 @@ const command = Command.make(
         wallet,
         signing,
         settings,
-        chainLayer(chain.endpoint),
+        ChainSubtensor.layer({ endpoint: chain.endpoint }),
         RequestRandomnessLive.layerCrypto,
         ValidatorStoreLive(store),
         PreferenceDataLive.layer({

@@ -4,10 +4,8 @@
  * a URL is taken as the endpoint, as btcli does.
  */
 import { Options } from "@effect/cli"
-import { Config, Option, type Layer } from "effect"
-import * as ChainSubtensor from "../../adapters/chain/subtensor.ts"
+import { Config, Option } from "effect"
 import { NETWORK_ENDPOINTS } from "../../adapters/chain/subtensor.ts"
-import type { Chain } from "../../services/chain.ts"
 
 /** Parsed `--subtensor.*` flags. */
 export interface SubtensorFlags {
@@ -38,6 +36,3 @@ export const resolveEndpoint = (flags: SubtensorFlags): { readonly endpoint: str
     ? { error: `unknown --subtensor.network ${JSON.stringify(flags.network)}: use ${Object.keys(NETWORK_ENDPOINTS).join(", ")} or a ws:// URL` }
     : { endpoint: known }
 }
-
-/** The live chain for an endpoint. */
-export const chainLayer = (endpoint: string): Layer.Layer<Chain> => ChainSubtensor.layer({ endpoint })
