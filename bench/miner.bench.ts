@@ -17,7 +17,7 @@ import { defaultAxonConfig, layer as axonLayer } from "../src/adapters/axon/axon
 import * as ChainMemory from "../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../src/adapters/dendrite/dendrite.ts"
 import { exportRewardModel, trainingFacts } from "../src/adapters/data/reward-model-export.ts"
-import { HfLocalScorerLive } from "../src/adapters/scorer/hf-local.ts"
+import * as HfLocal from "../src/adapters/scorer/hf-local.ts"
 import * as MinerStoreSql from "../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri, signHex, verify } from "../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../src/adapters/wallet/wallet-fs.ts"
@@ -75,7 +75,7 @@ try {
       }),
       layerDev("//Bob"),
       axonLayer({ ...defaultAxonConfig, hotkey: minerHotkey.ss58Address, ip: "127.0.0.2", port: 0 }),
-      HfLocalScorerLive({ model: dir, batchSize: 16 }).pipe(Layer.provide(BunContext.layer)),
+      HfLocal.layer({ model: dir, batchSize: 16 }).pipe(Layer.provide(BunContext.layer)),
       MinerStoreSql.layerTest,
       Layer.succeed(MinerSettings, { ...defaultMinerSettings, netuid: NETUID, callbackSecret: Option.none() }),
       // Two info lines per request would be most of what this prints; warnings still show.

@@ -11,7 +11,7 @@ import * as AxonLive from "../adapters/axon/axon.ts"
 import * as ChainSubtensor from "../adapters/chain/subtensor.ts"
 import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
 import * as MTurkClient from "../adapters/mturk/client.ts"
-import { HfLocalScorerLive } from "../adapters/scorer/hf-local.ts"
+import * as HfLocal from "../adapters/scorer/hf-local.ts"
 import * as HfRemote from "../adapters/scorer/hf-remote.ts"
 import * as Llm from "../adapters/scorer/llm.ts"
 import * as MTurkScorer from "../adapters/scorer/mturk.ts"
@@ -43,7 +43,7 @@ const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
       return Option.match(m.hfEndpointUrl, {
         onSome: (endpointUrl) => HfRemote.layerConfig({ endpointUrl, modelName: modelName ?? endpointUrl }),
         onNone: () =>
-          HfLocalScorerLive({ model: modelName ?? DEFAULT_HF_MODEL, batchSize: m.hfBatchSize }).pipe(Layer.provide(BunContext.layer))
+          HfLocal.layer({ model: modelName ?? DEFAULT_HF_MODEL, batchSize: m.hfBatchSize }).pipe(Layer.provide(BunContext.layer))
       })
     case "llm_api":
       return Llm.layerConfig({

@@ -78,7 +78,7 @@ const command = Command.make(
         signing,
         settings,
         ChainSubtensor.layer({ endpoint: chain.endpoint }),
-        RequestRandomnessLive.layerCrypto,
+        RequestRandomnessLive.layer,
         ValidatorStoreLive(store),
         PreferenceDataLive.layer({
           seed: v.seed,

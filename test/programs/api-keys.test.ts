@@ -71,7 +71,7 @@ describe("api-keys", () => {
         Layer.mergeAll(
           ChainMemory.layer({ subnets: [{ netuid: 1 }] }),
           ValidatorStoreLive({ _tag: "sqlite", filename: file }),
-          RequestRandomnessLive.layerCrypto,
+          RequestRandomnessLive.layer,
           DendriteLive.layer({ hotkey: keypairFromUri("//Alice//hot") }),
           layerDev("//Alice"),
           Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: 1 })

@@ -70,7 +70,7 @@ export const startValidatorApiWorld = async (): Promise<ValidatorApiWorld> => {
   const base = Layer.mergeAll(
     ChainMemory.layer(worldChain([{ hotkey: miner.ss58Address, axon: { ip: minerAxon.bound.ip, port: minerAxon.bound.port } }])),
     ValidatorStoreLive({ _tag: "sqlite", filename: storeFile }),
-    RequestRandomnessLive.layerCrypto,
+    RequestRandomnessLive.layer,
     DendriteLive.layer({ hotkey: validatorKey }),
     layerDev(VALIDATOR_WALLET),
     AxonLive.layer({ ...AxonLive.defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: "127.0.0.3", port: 0 }),

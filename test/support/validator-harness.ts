@@ -88,7 +88,7 @@ const harnessLayers = (config: HarnessConfig) => {
     slowStore,
     layerDev(VALIDATOR_WALLET),
     // Replays must be reproducible: the seeded randomness, never used by a running validator.
-    RequestRandomnessLive.layerSeeded,
+    RequestRandomnessLive.layerTest,
     DendriteLive.layer({ hotkey: validatorKey }),
     PreferenceDataLive.layer({ seed: config.seedPath, evaluation: [config.evaluationPath] }).pipe(Layer.provide(BunContext.layer)),
     Layer.succeed(

@@ -120,7 +120,7 @@ export const worldLayers = (options: WorldOptions) => {
   const endpoint = options.mturkEndpoint
   return Layer.mergeAll(
     ChainMemory.layer(options.chain),
-    options.randomness === "crypto" ? RequestRandomnessLive.layerCrypto : RequestRandomnessLive.layerSeeded,
+    options.randomness === "crypto" ? RequestRandomnessLive.layer : RequestRandomnessLive.layerTest,
     layerDev(VALIDATOR_WALLET),
     DendriteLive.layer({ hotkey: validatorKey }),
     axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: options.axonIp ?? "127.0.0.3", port: 0 }),

@@ -22,7 +22,7 @@ const subnet = subnetSeed({ neurons: 12, validators: 2, seed: 3 })
 const base = Layer.mergeAll(
   ChainMemory.layer(subnet.chainState),
   ValidatorStoreTest,
-  RequestRandomnessLive.layerCrypto,
+  RequestRandomnessLive.layer,
   DendriteLive.layer({ hotkey: subnet.validator }),
   layerDev("//Alice"),
   Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: subnet.netuid })

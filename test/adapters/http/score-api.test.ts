@@ -56,7 +56,7 @@ const layerFor = (axons: ReadonlyArray<ServingAxon>) =>
       ]
     }),
     ValidatorStoreTest,
-    RequestRandomnessLive.layerCrypto,
+    RequestRandomnessLive.layer,
     DendriteLive.layer({ hotkey: validatorHot }),
     layerDev("//Alice"),
     Layer.succeed(ValidatorSettings, settings)
