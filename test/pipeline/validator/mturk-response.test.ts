@@ -22,7 +22,8 @@ import type { MTurkResponse, RankingRequest } from "../../../src/domain/wire/pro
 import { softmax } from "../../../src/domain/scoring/softmax.ts"
 import { spearman } from "../../../src/domain/scoring/spearman.ts"
 import { MTurkResponseSynapse } from "../../../src/domain/wire/synapses.ts"
-import { handleMTurkResponse, MTurkResponseRefused } from "../../../src/pipeline/validator/mturk-response.ts"
+import { handleMTurkResponse } from "../../../src/pipeline/validator/mturk-response.ts"
+import { Refusal } from "../../../src/domain/refusal.ts"
 import { mturkResponseRoute } from "../../../src/pipeline/validator/mturk-route.ts"
 import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requests.ts"
 import { Axon, type ServingAxon } from "../../../src/services/axon.ts"
@@ -201,8 +202,8 @@ const mturkResponse = (requestId: string | null, hitId: string, overrides: Parti
 /** The refusal in a handler outcome (anything else, a StoreError included, fails the test). */
 const refusal = (outcome: Either.Either<unknown, unknown>) => {
   const left = Either.isLeft(outcome) ? outcome.left : undefined
-  expect(left).toBeInstanceOf(MTurkResponseRefused)
-  return left instanceof MTurkResponseRefused ? { status: left.status, reason: left.reason } : { status: 0, reason: "" }
+  expect(left).toBeInstanceOf(Refusal)
+  return left instanceof Refusal ? { status: left.status, reason: left.message } : { status: 0, reason: "" }
 }
 
 const listCalls = () => mturk.requests.filter((r) => r.operation === "ListAssignmentsForHIT").length
