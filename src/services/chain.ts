@@ -45,6 +45,25 @@ export class ChainTxRejected extends Data.TaggedError("ChainTxRejected")<{
   }
 }
 
+/** The hotkey has no uid on the subnet: a neuron can do nothing there until it is registered. */
+export class NotRegistered extends Data.TaggedError("NotRegistered")<{
+  readonly hotkey: string
+  readonly netuid: number
+  /** The chain asked. */
+  readonly endpoint: string
+  /** The wallet and hotkey names, for the registration command the message suggests. */
+  readonly walletName: string
+  readonly hotkeyName: string
+}> {
+  override get message() {
+    return (
+      `hotkey ${this.hotkey} is not registered on subnet ${this.netuid} at ${this.endpoint}. Register it first, e.g. ` +
+      `\`btcli subnets register --netuid ${this.netuid} --wallet.name ${this.walletName} --wallet.hotkey ${this.hotkeyName}\`, ` +
+      `then start again`
+    )
+  }
+}
+
 /**
  * The runtime's errors a neuron acts on, under one name whatever the runtime version calls them
  * (spec 185 says `NotRegistered`, later specs `HotKeyNotRegisteredInSubNet`, …). `Other` for the rest.

@@ -7,7 +7,7 @@ import { Data, Duration, Effect, Option, Schedule, type Scope } from "effect"
 import { isChainAcceptedIp, parseIp } from "../../domain/chain/ip.ts"
 import { SDK_VERSION } from "../../domain/wire/synapse.ts"
 import { Axon, type AxonServeError, type ServingAxon } from "../../services/axon.ts"
-import { Chain, type ChainError, type ServeAxonResult } from "../../services/chain.ts"
+import { Chain, type ChainError, NotRegistered, type ServeAxonResult } from "../../services/chain.ts"
 import type { MinerStore } from "../../services/miner-store.ts"
 import type { Scorer } from "../../services/scorer.ts"
 import { Wallet, type WalletError } from "../../services/wallet.ts"
@@ -15,23 +15,6 @@ import { makeMetagraphView, type MetagraphView } from "./metagraph-view.ts"
 import { rankingRequestRoute } from "./ranking-request.ts"
 import { rankingResultRoute } from "./ranking-result.ts"
 import { MinerSettings } from "./settings.ts"
-
-/** The hotkey has no uid on the subnet. */
-export class NotRegistered extends Data.TaggedError("NotRegistered")<{
-  readonly hotkey: string
-  readonly netuid: number
-  readonly endpoint: string
-  readonly walletName: string
-  readonly hotkeyName: string
-}> {
-  override get message() {
-    return (
-      `hotkey ${this.hotkey} is not registered on subnet ${this.netuid} at ${this.endpoint}. Register it first, e.g. ` +
-      `\`btcli subnets register --netuid ${this.netuid} --wallet.name ${this.walletName} --wallet.hotkey ${this.hotkeyName}\`, ` +
-      `then start the miner again`
-    )
-  }
-}
 
 /** The address the axon would announce cannot be served on chain (0.0.0.0, 127.0.0.1, not an IP). */
 export class UnservableAddress extends Data.TaggedError("UnservableAddress")<{ readonly ip: string; readonly port: number }> {

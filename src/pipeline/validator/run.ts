@@ -8,7 +8,7 @@ import { Duration, Effect, Option, Ref, Schedule } from "effect"
 import { windowStart } from "../../domain/scoring/accuracy.ts"
 import { uidOf } from "../../domain/chain/metagraph.ts"
 import { Axon } from "../../services/axon.ts"
-import { Chain } from "../../services/chain.ts"
+import { Chain, NotRegistered } from "../../services/chain.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
@@ -17,7 +17,7 @@ import { recordDeliveries, recordQuery, recordWeightsSet } from "./metrics.ts"
 import { mturkResponseRoute } from "./mturk-route.ts"
 import { queryStep } from "./query-step.ts"
 import { scoreDueRequests } from "./score-due-requests.ts"
-import { ValidatorNotRegistered, setWeights } from "./set-weights.ts"
+import { setWeights } from "./set-weights.ts"
 import { ValidatorSettings } from "./settings.ts"
 import { isWeightsRefusal } from "./weights-refusals.ts"
 
@@ -62,10 +62,18 @@ export const runValidator = Effect.gen(function* () {
   const settings = yield* ValidatorSettings
   const chain = yield* Chain
   const store = yield* ValidatorStore
-  const hotkey = yield* (yield* Wallet).hotkey
+  const wallet = yield* Wallet
+  const hotkey = yield* wallet.hotkey
   const metagraph = yield* chain.metagraph(settings.netuid)
   const uid = uidOf(metagraph, hotkey.ss58Address)
-  if (Option.isNone(uid)) return yield* new ValidatorNotRegistered({ hotkey: hotkey.ss58Address, netuid: settings.netuid })
+  if (Option.isNone(uid))
+    return yield* new NotRegistered({
+      hotkey: hotkey.ss58Address,
+      netuid: settings.netuid,
+      endpoint: chain.endpoint,
+      walletName: wallet.name,
+      hotkeyName: wallet.hotkeyName
+    })
 
   const axon = yield* (yield* Axon).serve([yield* mturkResponseRoute])
   const served = yield* chain

@@ -15,22 +15,12 @@ import type { Keypair } from "../../domain/wallet/keypair.ts"
 import { blocksUntilWeightsAllowed, uidOf } from "../../domain/chain/metagraph.ts"
 import { scoreFor } from "../../domain/scoring/moving-average.ts"
 import { WeightsError, weightsForChain } from "../../domain/chain/weights.ts"
-import { Chain, type ChainError, type SetWeightsResult } from "../../services/chain.ts"
+import { Chain, type ChainError, NotRegistered, type SetWeightsResult } from "../../services/chain.ts"
 import { ValidatorStore } from "../../services/validator-store.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { ValidatorSettings } from "./settings.ts"
 import { NoWeightsPathAvailable, refusalOf } from "./weights-refusals.ts"
-
-/** The validator's hotkey is not registered on the subnet, so it cannot set weights. */
-export class ValidatorNotRegistered extends Data.TaggedError("ValidatorNotRegistered")<{
-  readonly hotkey: string
-  readonly netuid: number
-}> {
-  override get message() {
-    return `hotkey ${this.hotkey} is not registered on subnet ${this.netuid}: register it (burned_register) before validating`
-  }
-}
 
 /** The subnet refuses our version key; only the operator can fix it. */
 export class VersionKeyTooLow extends Data.TaggedError("VersionKeyTooLow")<{ readonly ours: number; readonly required: number }> {
@@ -56,10 +46,18 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const chain = yield* Chain
   const store = yield* ValidatorStore
   const settings = yield* ValidatorSettings
-  const hotkey = yield* (yield* Wallet).hotkey
+  const wallet = yield* Wallet
+  const hotkey = yield* wallet.hotkey
   const [metagraph, hp] = yield* Effect.all([chain.metagraph(settings.netuid), chain.hyperparameters(settings.netuid)])
   const myUid = uidOf(metagraph, hotkey.ss58Address)
-  if (Option.isNone(myUid)) return yield* new ValidatorNotRegistered({ hotkey: hotkey.ss58Address, netuid: settings.netuid })
+  if (Option.isNone(myUid))
+    return yield* new NotRegistered({
+      hotkey: hotkey.ss58Address,
+      netuid: settings.netuid,
+      endpoint: chain.endpoint,
+      walletName: wallet.name,
+      hotkeyName: wallet.hotkeyName
+    })
   if (settings.versionKey < hp.weightsVersionKey)
     return yield* new VersionKeyTooLow({ ours: settings.versionKey, required: hp.weightsVersionKey })
 
