@@ -29,10 +29,11 @@ import { startMiner } from "../src/pipeline/miner/serve.ts"
 import { defaultMinerSettings, MinerSettings } from "../src/pipeline/miner/settings.ts"
 import { Dendrite } from "../src/services/dendrite.ts"
 import { Scorer } from "../src/services/scorer.ts"
+import { Netuid } from "../src/domain/chain/ids.ts"
 
 const COMPLETIONS = 4
 const SECONDS = 3
-const NETUID = 1
+const NETUID = Netuid.make(1)
 
 const minerHotkey = keypairFromUri("//Bob//hot")
 const validatorHotkey = keypairFromUri("//Alice//hot")

@@ -23,11 +23,12 @@ import { scoreDueRequests } from "../src/pipeline/validator/score-due-requests.t
 import { setWeights } from "../src/pipeline/validator/set-weights.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../src/pipeline/validator/settings.ts"
 import { ValidatorStore, type StoredResponse } from "../src/services/validator-store.ts"
+import { Netuid } from "../src/domain/chain/ids.ts"
 
 const REQUESTS = Number(process.argv[2] ?? 10_000)
 const RESPONSES = Number(process.argv[3] ?? 256)
 const MINERS = 256
-const NETUID = 1
+const NETUID = Netuid.make(1)
 const CIDS = ["c1", "c2", "c3", "c4"]
 
 const validator = keypairFromUri("//Alice//hot")

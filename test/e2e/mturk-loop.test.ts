@@ -34,6 +34,7 @@ import { oneLineFailure, runProgram } from "../support/run-program.ts"
 import { startHfInferenceStub, toyLogit } from "../support/stubs/hf-inference.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { startStsStub } from "../support/stubs/sts.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 const TAO = 1_000_000_000n
 const MINER_KEY = "AKIDMINERLONGLIVED"
@@ -105,7 +106,7 @@ const poll = async <A>(what: string, f: () => Promise<A | undefined>, processes:
 }
 
 describe("MTurk human-feedback loop, real programs end to end", () => {
-  let netuid = 0
+  let netuid = Netuid.make(0)
   type W = { name: string; coldkey: import("../../src/domain/wallet/keypair.ts").Keypair; hotkey: string }
   let wallets: W[] = []
   let processes: NeuronProcess[] = []

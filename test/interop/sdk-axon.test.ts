@@ -29,6 +29,7 @@ import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { testNeuron } from "../support/fixtures.ts"
 import { type PythonEnvName, pythonEnv } from "../support/python-env.ts"
 import { type PyAxon, type PyBehaviour, pythonDendrite, startPythonAxons } from "../support/python-neurons.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(60_000)
 
@@ -186,10 +187,10 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("our dendrite â
     const layers = Layer.mergeAll(
       MinerStoreSql.layerTest,
       DendriteLive.layer({ hotkey: minerKey }),
-      Layer.succeed(MinerSettings, { ...defaultMinerSettings, netuid: 1, callbackSecret: Option.none() }),
+      Layer.succeed(MinerSettings, { ...defaultMinerSettings, netuid: Netuid.make(1), callbackSecret: Option.none() }),
       Layer.succeed(ValidatorCredentials, { issue: () => Effect.succeed(credentials) })
     )
-    const view = staticMetagraphView({ netuid: 1, block: 1, neurons: [neuronOf(pyValidator, 0)] })
+    const view = staticMetagraphView({ netuid: Netuid.make(1), block: 1, neurons: [neuronOf(pyValidator, 0)] })
     const outcome = await Effect.runPromise(
       Effect.gen(function* () {
         const store = yield* MinerStore

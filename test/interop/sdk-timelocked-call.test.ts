@@ -23,6 +23,7 @@ import { Chain, type TimelockedCommit } from "../../src/services/chain.ts"
 import { ValidatorStore } from "../../src/services/validator-store.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../support/validator-world.ts"
 import { pythonEnv, runPython } from "../support/python-env.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(120_000)
 
@@ -51,7 +52,7 @@ const ourCommit = async (mechanismId: number) => {
       }),
       ({ chain }) => ({
         ...chain,
-        weightsRuntime: (netuid: number) => Effect.tap(chain.weightsRuntime(netuid), (rt) => void (seen.rt = rt)),
+        weightsRuntime: (netuid: Netuid) => Effect.tap(chain.weightsRuntime(netuid), (rt) => void (seen.rt = rt)),
         commitTimelockedWeights: (hotkey, c) =>
           Effect.zipRight(
             Effect.sync(() => void (seen.commit = c)),

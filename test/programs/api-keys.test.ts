@@ -19,6 +19,7 @@ import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
 import { repoRoot } from "../support/shared.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 const dirs: string[] = []
 const tempDir = () => {
@@ -74,7 +75,7 @@ describe("api-keys", () => {
           RequestRandomnessLive.layer,
           DendriteLive.layer({ hotkey: keypairFromUri("//Alice//hot") }),
           layerDev("//Alice"),
-          Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: 1 })
+          Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: Netuid.make(1) })
         )
       )
       const scope = await runtime.runPromise(Scope.make())

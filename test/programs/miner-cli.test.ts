@@ -26,6 +26,7 @@ import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { removeTempDirs, writeModelDir } from "../support/reward-model-dir.ts"
 import { repoRoot } from "../support/shared.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(120_000)
 
@@ -79,7 +80,7 @@ const validator = devWallet("Charlie")
 
 let scope: Scope.CloseableScope
 let net: Localnet
-let netuid = 0
+let netuid = Netuid.make(0)
 let modelDir = ""
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 

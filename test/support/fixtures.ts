@@ -1,5 +1,6 @@
 /** Fixtures several suites share: the Python SDK tests' TextSynapse, and a neuron with neutral figures. */
 import { Schema } from "effect"
+import { Hotkey, Uid } from "../../src/domain/chain/ids.ts"
 import { unservedAxon, type Neuron } from "../../src/domain/chain/metagraph.ts"
 import { Py } from "../../src/domain/wire/python-str.ts"
 import type { SynapseDefinition } from "../../src/domain/wire/synapse.ts"
@@ -18,9 +19,12 @@ export const TextSynapse: SynapseDefinition<typeof TextBody.Type, typeof TextBod
 }
 
 /** A registered neuron with zero figures and no axon; override what a test cares about. */
-export const testNeuron = (uid: number, overrides: Partial<Neuron> = {}): Neuron => ({
-  uid,
-  hotkey: `hk${uid}`,
+export const testNeuron = (
+  uid: number,
+  { hotkey, ...overrides }: Partial<Omit<Neuron, "uid" | "hotkey">> & { readonly hotkey?: string } = {}
+): Neuron => ({
+  uid: Uid.make(uid),
+  hotkey: Hotkey.make(hotkey ?? `hk${uid}`),
   coldkey: `ck${uid}`,
   stake: 0,
   validatorPermit: true,

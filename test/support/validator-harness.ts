@@ -37,6 +37,7 @@ import { Chain } from "../../src/services/chain.ts"
 import { PreferenceData } from "../../src/services/preference-data.ts"
 import { ValidatorStore } from "../../src/services/validator-store.ts"
 import { NETUID, testValidatorSettings, VALIDATOR_WALLET, validatorKey, worldChain } from "./validator-world.ts"
+import { Uid } from "../../src/domain/chain/ids.ts"
 
 /** What the harness is told to do. */
 export interface HarnessConfig {
@@ -141,7 +142,7 @@ export const harness = (config: HarnessConfig) =>
       const weights = yield* setWeights()
       const stats = yield* store.stats
       if (stats.requests >= config.requests && stats.pending === 0 && stats.deliveriesPending === 0 && weights._tag === "Set") {
-        yield* marker("DONE", { weights: yield* chain.weightsOf(NETUID, 0) })
+        yield* marker("DONE", { weights: yield* chain.weightsOf(NETUID, Uid.make(0)) })
         return
       }
       // Only a delivery retry is left (it waits for its time): do not spin.

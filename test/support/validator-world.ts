@@ -23,8 +23,9 @@ import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import type { Hyperparameters } from "../../src/domain/chain/metagraph.ts"
 import { generateSyntheticPreferences } from "../../src/domain/data/synthetic-preferences.ts"
 import { defaultValidatorSettings, ValidatorSettings, type ValidatorSettingsShape } from "../../src/pipeline/validator/settings.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
-export const NETUID = 7
+export const NETUID = Netuid.make(7)
 
 /** The validator's wallet is `//Alice` (dev keys): hotkey `//Alice//hot`. */
 export const VALIDATOR_WALLET = "//Alice"

@@ -19,13 +19,14 @@ import {
   topUidsByWeight,
   weightShares
 } from "../../domain/dashboard-view.ts"
+import type { Netuid } from "../../domain/chain/ids.ts"
 import { Chain, type ChainError } from "../../services/chain.ts"
 import type { StoreError } from "../../services/store-error.ts"
 import { type ScoreHistoryRow, type StoredRequest, type StoreStats, ValidatorStore } from "../../services/validator-store.ts"
 
 /** Settings of the dashboard. */
 export interface DashboardSettings {
-  readonly netuid: number
+  readonly netuid: Netuid
   /** The validator's own hotkey, marked in the metagraph table. */
   readonly validatorHotkey?: string | undefined
   /** Seconds between the page's polls. */

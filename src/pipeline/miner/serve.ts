@@ -4,6 +4,7 @@
  * (skipped when the chain already has it). Everything started here stops when the scope closes.
  */
 import { Data, Duration, Effect, Option, Schedule, type Scope } from "effect"
+import { Hotkey } from "../../domain/chain/ids.ts"
 import { isChainAcceptedIp, parseIp } from "../../domain/chain/ip.ts"
 import { SDK_VERSION } from "../../domain/wire/synapse.ts"
 import { Axon, type AxonServeError, type ServingAxon } from "../../services/axon.ts"
@@ -48,7 +49,7 @@ export const startMiner: Effect.Effect<
   const chain = yield* Chain
   const wallet = yield* Wallet
   const hotkey = yield* wallet.hotkey
-  const uid = yield* chain.uidOf(settings.netuid, hotkey.ss58Address)
+  const uid = yield* chain.uidOf(settings.netuid, Hotkey.make(hotkey.ss58Address))
   if (Option.isNone(uid))
     return yield* new NotRegistered({
       hotkey: hotkey.ss58Address,

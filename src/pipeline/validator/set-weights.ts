@@ -12,6 +12,7 @@ import { timelockSeal } from "../../domain/chain/timelock.ts"
 import { chooseWeightsPath, type WeightsPath, type WeightsRuntime } from "../../domain/chain/weights-path.ts"
 import { encodeWeightsTlockPayload } from "../../domain/chain/weights-tlock-payload.ts"
 import type { Keypair } from "../../domain/wallet/keypair.ts"
+import { Uid } from "../../domain/chain/ids.ts"
 import { blocksUntilWeightsAllowed, uidOf } from "../../domain/chain/metagraph.ts"
 import { scoreFor } from "../../domain/scoring/moving-average.ts"
 import { WeightsError, weightsForChain } from "../../domain/chain/weights.ts"
@@ -92,7 +93,7 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const send: Effect.Effect<SetWeightsResult, ChainError | NoWeightsPathAvailable, Chain> =
     path._tag === "Timelocked"
       ? commitTimelocked(rt, path, hotkey, mechanismId, emit.uids, emit.weights, settings.versionKey)
-      : chain.setWeights(settings.netuid, hotkey, emit.uids, emit.weights, settings.versionKey, mechanismId)
+      : chain.setWeights(settings.netuid, hotkey, emit.uids.map((uid) => Uid.make(uid)), emit.weights, settings.versionKey, mechanismId)
   const sentVersion = path._tag === "Timelocked" ? path.version : undefined
   const landed = yield* Effect.mapError(send, (e) =>
     e._tag === "NoWeightsPathAvailable" ? e : (refusalOf(e, settings.netuid, sentVersion) ?? e)

@@ -9,6 +9,7 @@ import { Console, Effect, Fiber, Layer, Option, Schedule } from "effect"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { Netuid } from "../../domain/chain/ids.ts"
 import { isServing, uidOf, type Metagraph } from "../../domain/chain/metagraph.ts"
 import { startLocalnet, type Localnet } from "../../adapters/chain/localnet.ts"
 import * as MinerStoreSql from "../../adapters/store/miner-store-sql.ts"
@@ -82,7 +83,7 @@ const createWallet = (root: string, name: string) =>
   })
 
 /** Polls until every hotkey has a served axon on chain. */
-const waitForAxons = (net: Localnet, netuid: number, hotkeys: ReadonlyArray<string>, processes: ReadonlyArray<NeuronProcess>) =>
+const waitForAxons = (net: Localnet, netuid: Netuid, hotkeys: ReadonlyArray<string>, processes: ReadonlyArray<NeuronProcess>) =>
   Effect.gen(function* () {
     const ready = (m: Metagraph) => hotkeys.every((h) => m.neurons.some((n) => n.hotkey === h && isServing(n.axon)))
     const poll = net.chain.metagraph(netuid).pipe(

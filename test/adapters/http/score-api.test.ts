@@ -24,8 +24,9 @@ import { defaultValidatorSettings, ValidatorSettings } from "../../../src/pipeli
 import { axonRoute, type ServingAxon } from "../../../src/services/axon.ts"
 import { Chain } from "../../../src/services/chain.ts"
 import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
-const NETUID = 7
+const NETUID = Netuid.make(7)
 const validatorHot = keypairFromUri("//Alice//hot")
 const minerKeys = [1, 2, 3].map((i) => keypairFromUri(`//Miner${i}`))
 

@@ -21,6 +21,7 @@ import type { ValidatorCredentials } from "../../../src/services/validator-crede
 import { startAxon, until } from "../../adapters/axon/axon-fixture.ts"
 import { minerHotkey, testSettings, validatorKey } from "./miner-fixture.ts"
 import { testNeuron } from "../../support/fixtures.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(30_000)
 
@@ -51,7 +52,7 @@ beforeEach(() => {
 })
 
 const metagraphWith = (axon: { ip: string; port: number } | undefined): Metagraph => ({
-  netuid: 1,
+  netuid: Netuid.make(1),
   block: 10,
   neurons: [
     testNeuron(0, {
@@ -173,7 +174,7 @@ describe("delivering human feedback to the validator that asked (real HTTP)", ()
       expect(await rt.runPromise(deliverReadyHits(staticMetagraphView(metagraphWith(here()))))).toEqual(["delivered"])
       await rt.runPromise(newHit("H4", here(), 1_500))
       await rt.runPromise(submit("H4", "D1", { c1: 2, c2: 2, c3: 2 }))
-      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: 1, block: 1, neurons: [] })))).toEqual(["delivered"])
+      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: Netuid.make(1), block: 1, neurons: [] })))).toEqual(["delivered"])
       expect(received.map((r) => r.mturk_hit_id)).toEqual(["H3", "H4"])
     } finally {
       await rt.dispose()
@@ -206,7 +207,7 @@ describe("delivering human feedback to the validator that asked (real HTTP)", ()
     try {
       await rt.runPromise(newHit("H6", { ip: "127.0.0.3", port: 1 }, 1_500))
       await rt.runPromise(submit("H6", "F1", { c1: 3, c2: 3, c3: 3 }))
-      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: 1, block: 1, neurons: [] })))).toEqual(["failed"])
+      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: Netuid.make(1), block: 1, neurons: [] })))).toEqual(["failed"])
       expect((await rt.runPromise(getHit("H6"))).delivery.status).toBe("failed")
       expect(await rt.runPromise(deliverReadyHits(staticMetagraphView(metagraphWith(here()))))).toEqual([])
       expect(received).toEqual([])

@@ -22,8 +22,9 @@ import { Dendrite, type DendriteTarget } from "../../../src/services/dendrite.ts
 import type { MinerStore } from "../../../src/services/miner-store.ts"
 import type { Scorer } from "../../../src/services/scorer.ts"
 import type { Wallet } from "../../../src/services/wallet.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
-export const NETUID = 1
+export const NETUID = Netuid.make(1)
 
 /** The miner's keys: wallet `//Bob`, hotkey `//Bob//hot`. */
 export const minerHotkey = keypairFromUri("//Bob//hot")

@@ -17,6 +17,7 @@ import { Dendrite } from "../../../src/services/dendrite.ts"
 import { ValidatorStore } from "../../../src/services/validator-store.ts"
 import { startTestMinerNode, type MinerBehaviour, type TestMinerNode } from "../../support/validator-miners.ts"
 import { minerKeys, NETUID, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
+import { Uid } from "../../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(30_000)
 
@@ -80,9 +81,9 @@ describe("runValidator on the in-memory chain", () => {
       // Weights set once there are scores; again after an epoch's worth of blocks.
       await eventually("weights are set", async () => Option.isSome(await store((s) => s.lastWeights)))
       const first = Option.getOrThrow(await store((s) => s.lastWeights))
-      const onChain = new Map(await chain((c) => c.weightsOf(NETUID, 0)))
+      const onChain = new Map(await chain((c) => c.weightsOf(NETUID, Uid.make(0))))
       expect(new Map(first.uids.map((u, i) => [u, first.weights[i]!]))).toEqual(onChain)
-      const w = (uid: number) => onChain.get(uid) ?? 0
+      const w = (uid: number) => onChain.get(Uid.make(uid)) ?? 0
       expect(w(1)).toBeGreaterThanOrEqual(w(2))
       expect(w(2)).toBeGreaterThanOrEqual(w(3))
       expect(w(1)).toBeGreaterThan(w(3))
