@@ -4,12 +4,12 @@
  * Chromium. Prints: the JSON endpoints' latency, time to first render, the cost of live updates (a new
  * request and a scoring land in the store; the page notices on its next poll and redraws in place), a
  * sort of the 256-row table, and the page's JS heap. Run: `bun bench/dashboard.bench.ts [requests]`.
- * Prints figures; asserts nothing. Needs Chromium (see test/support/chromium.ts).
+ * Prints figures; asserts nothing. Uses the pinned Chromium of the browser tests (test/support/chromium.ts).
  */
 import { Effect } from "effect"
 import type { RankingRequest } from "../src/domain/wire/protocol.ts"
-import { ValidatorStore } from "../src/services/validator-store.ts"
-import { findChromium, launchChromium } from "../test/support/chromium.ts"
+import { RequestLedger } from "../src/services/request-ledger.ts"
+import { launchChromium } from "../test/support/chromium.ts"
 import { startDashboardWorld } from "../test/support/dashboard-server.ts"
 
 // Page-side code (serialised into the browser; no DOM lib in this project's TypeScript).
@@ -20,12 +20,6 @@ declare const performance: { now(): number; memory?: { usedJSHeapSize: number } 
 const REQUESTS = Number(process.argv[2] ?? 10_000)
 const NEURONS = 256
 const UPDATES = 12
-
-const lookup = await findChromium()
-if ("skip" in lookup) {
-  console.log(`dashboard bench skipped: ${lookup.skip}`)
-  process.exit(0)
-}
 
 const median = (xs: ReadonlyArray<number>) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -56,7 +50,7 @@ for (const path of ["overview", "metagraph", "history?top=6&points=120&uids=100"
   console.log(`GET /dashboard/api/${path}: median ${ms(median(times))}, max ${ms(Math.max(...times))}, ${(bytes / 1024).toFixed(1)} KiB`)
 }
 
-const browser = await launchChromium(lookup.path)
+const browser = await launchChromium()
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
 t = performance.now()
 await page.goto(`${world.url}/dashboard#metagraph`)
@@ -97,14 +91,14 @@ for (let i = 0; i < UPDATES; i++) {
   const id = `bench-${i}`
   const saveAt = performance.now()
   await world.run(
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(RequestLedger, (s) =>
       s.saveRequest({ request: request(id), kind: "seed", createdAt: now + 100 + i, deadlineAt: now + 200 + i, responses: [] })
     )
   )
   await page.waitForFunction((want) => document.querySelector("#req-body tr")?.getAttribute("data-id") === want, id, { timeout: 20_000, polling: 10 })
   seen.push(performance.now() - saveAt)
   await world.run(
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(RequestLedger, (s) =>
       s.recordScoring({
         requestId: id,
         result: { request_id: id, cid_to_consensus: { [`${id}-a`]: 0.9, [`${id}-b`]: 0.1 }, hotkey_to_score: {} },

@@ -20,7 +20,7 @@ import { keypairFromSeed } from "../src/adapters/wallet/sr25519.ts"
 import { RankingRequestSynapse } from "../src/domain/wire/synapses.ts"
 import { axonRoute } from "../src/services/axon.ts"
 import { Dendrite } from "../src/services/dendrite.ts"
-import { type PythonEnv, pythonEnv, runPython, spawnPython } from "../test/support/python-env.ts"
+import { type PythonEnv, pythonEnv, peerResult, runPython, spawnPython } from "../test/support/python-env.ts"
 import type { FleetMessage } from "./axon-fleet.worker.ts"
 import type { LoadResult } from "./http-load.worker.ts"
 import { body, cpuSeconds, load, mainThreadCpu, miner, prepare, validator } from "./signed-requests.ts"
@@ -159,10 +159,9 @@ const fanOut = async (mode: "echo" | "axon") => {
   const { arrivals: pyArrivals } = await ask<{ arrivals: number[] }>(fleet, { type: "arrivals" })
   await ask(fleet, { type: "stop" })
   fleet.terminate()
-  if (pyRun.code !== 0) throw new Error(`sdk_dendrite_fanout.py failed: ${pyRun.stderr.trim().split("\n").slice(-3).join(" | ")}`)
-  const pyJob = JSON.parse(pyRun.stdout.trim().split("\n").at(-1) as string) as {
+  const pyJob = peerResult<{
     rounds: Array<{ start: number; wall: number; statuses: Record<string, number>; errors: string[] }>
-  }
+  }>(pyRun, "sdk_dendrite_fanout.py")
   const pyRounds: Round[] = pyJob.rounds.map((r, i) => {
     const end = pyJob.rounds[i + 1]?.start ?? Infinity
     return {

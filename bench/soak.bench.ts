@@ -23,7 +23,7 @@ import { MTurkResponseSynapse } from "../src/domain/wire/synapses.ts"
 import { runValidator } from "../src/pipeline/validator/run.ts"
 import { fleetRoutes, fleetValidatorLayers, mb, readPorts, rssOf, slope } from "./bench-support.ts"
 import { Chain } from "../src/services/chain.ts"
-import { ValidatorStore } from "../src/services/validator-store.ts"
+import { DashboardReadModel } from "../src/services/dashboard-read-model.ts"
 import { signedRequest } from "../test/adapters/axon/axon-fixture.ts"
 import { NETUID, validatorKey } from "../test/support/validator-world.ts"
 
@@ -166,7 +166,7 @@ const main = async () => {
     const t = (performance.now() - started) / 1000
     const mem = process.memoryUsage()
     const handles = fds()
-    const s = await runtime.runPromise(Effect.flatMap(ValidatorStore, (x) => x.stats))
+    const s = await runtime.runPromise(Effect.flatMap(DashboardReadModel, (x) => x.stats))
     rss.push([t, mem.rss])
     heap.push([t, mem.heapUsed])
     fdSamples.push([t, handles.fds])

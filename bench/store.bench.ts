@@ -5,14 +5,15 @@
  * and on PostgreSQL (the system's server with fsync off, or PGlite with DOJO_TEST_PG=pglite).
  * Run: `bun bench/store.bench.ts [requests]`. Prints figures; asserts nothing.
  */
-import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Effect, ManagedRuntime, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { SqlLive, type StoreConfig } from "../src/adapters/store/sql-client.ts"
-import { ValidatorStoreSql } from "../src/adapters/store/validator-store-sql.ts"
+import type { StoreConfig } from "../src/adapters/store/sql-client.ts"
+import * as ValidatorStoreSql from "../src/adapters/store/validator-store.ts"
 import type { RankingRequest } from "../src/domain/wire/protocol.ts"
-import { type StoredResponse, ValidatorStore } from "../src/services/validator-store.ts"
+import { DashboardReadModel } from "../src/services/dashboard-read-model.ts"
+import { RequestLedger, type StoredResponse } from "../src/services/request-ledger.ts"
 import { startPostgres } from "../test/support/postgres.ts"
 
 const requests = Number(process.argv[2] ?? 400)
@@ -49,10 +50,10 @@ const scores = Array.from({ length: 256 }, (_, uid) => ({ uid, hotkey: `5Hot${ui
 const rate = (n: number, ms: number) => `${Math.round((n * 1000) / ms).toLocaleString("en-US")}/s`
 
 const measure = async (label: string, config: StoreConfig) => {
-  const runtime = ManagedRuntime.make(ValidatorStoreSql.pipe(Layer.provide(SqlLive(config))))
-  const run = <A, E>(effect: Effect.Effect<A, E, ValidatorStore>) => runtime.runPromise(effect)
+  const runtime = ManagedRuntime.make(ValidatorStoreSql.layer(config))
+  const run = <A, E>(effect: Effect.Effect<A, E, ValidatorStoreSql.ValidatorStores>) => runtime.runPromise(effect)
   const save = (id: string) =>
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(RequestLedger, (s) =>
       s.saveRequest({ request: request(id), kind: "seed", createdAt: 1, deadlineAt: 2, responses })
     )
   try {
@@ -69,7 +70,7 @@ const measure = async (label: string, config: StoreConfig) => {
     t = performance.now()
     await run(
       Effect.forEach(Array.from({ length: requests }, (_, i) => `seq-${i}`), (id) =>
-        Effect.flatMap(ValidatorStore, (s) =>
+        Effect.flatMap(RequestLedger, (s) =>
           s.recordScoring({
             requestId: id,
             result: { request_id: id, cid_to_consensus: { c1: 0.5, c2: 0.25 }, hotkey_to_score: { a: 1 } },
@@ -84,9 +85,9 @@ const measure = async (label: string, config: StoreConfig) => {
     const scoring = performance.now() - t
 
     t = performance.now()
-    const due = await run(Effect.flatMap(ValidatorStore, (s) => s.dueRequests(10, 100)))
+    const due = await run(Effect.flatMap(RequestLedger, (s) => s.dueRequests(10, 100)))
     const dueMs = performance.now() - t
-    const stats = await run(Effect.flatMap(ValidatorStore, (s) => s.stats))
+    const stats = await run(Effect.flatMap(DashboardReadModel, (s) => s.stats))
 
     console.log(
       [

@@ -22,7 +22,7 @@ import * as AxonLive from "../src/adapters/axon/axon.ts"
 import { keypairFromUri } from "../src/adapters/wallet/sr25519.ts"
 import { runValidator } from "../src/pipeline/validator/run.ts"
 import { fleetRoutes, fleetValidatorLayers, mb, readPorts, rssOf, slope } from "./bench-support.ts"
-import { ValidatorStore } from "../src/services/validator-store.ts"
+import { DashboardReadModel } from "../src/services/dashboard-read-model.ts"
 
 const MINERS = 256
 const FLEET_IP = "127.0.0.2"
@@ -67,7 +67,7 @@ const main = async () => {
       dir
     })
   )
-  const stats = () => runtime.runPromise(Effect.flatMap(ValidatorStore, (s) => s.stats))
+  const stats = () => runtime.runPromise(Effect.flatMap(DashboardReadModel, (s) => s.stats))
   console.log(`validator memory: ${MINERS} miner axons (child pid ${child.pid}), ${steps} steps of ${stepSeconds} s (= ${(steps * 24) / 3600} h at 24 s), sample size 10`)
   console.log(`  before starting: rss ${mb(baseline)}`)
 

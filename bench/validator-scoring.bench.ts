@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as ChainMemory from "../src/adapters/chain/memory.ts"
-import { ValidatorStoreLive } from "../src/adapters/store/validator-store-sql.ts"
+import * as RequestLedgerSql from "../src/adapters/store/request-ledger-sql.ts"
+import * as ScoreLedgerSql from "../src/adapters/store/score-ledger-sql.ts"
+import { SqlLive } from "../src/adapters/store/sql-client.ts"
 import { keypairFromUri } from "../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../src/adapters/wallet/wallet-fs.ts"
 import { accuracyMultiplier } from "../src/domain/scoring/accuracy.ts"
@@ -22,7 +24,8 @@ import type { RankingRequest } from "../src/domain/wire/protocol.ts"
 import { scoreDueRequests } from "../src/pipeline/validator/score-due-requests.ts"
 import { setWeights } from "../src/pipeline/validator/set-weights.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../src/pipeline/validator/settings.ts"
-import { ValidatorStore, type StoredResponse } from "../src/services/validator-store.ts"
+import { RequestLedger, type StoredResponse } from "../src/services/request-ledger.ts"
+import { ScoreLedger } from "../src/services/score-ledger.ts"
 import { Netuid } from "../src/domain/chain/ids.ts"
 
 const REQUESTS = Number(process.argv[2] ?? 10_000)
@@ -58,16 +61,20 @@ const timed = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
       })
     )
   })
-const timedStore = Layer.effect(
-  ValidatorStore,
-  Effect.map(ValidatorStore, (s) => ({
+const timedLedger = Layer.effect(
+  RequestLedger,
+  Effect.map(RequestLedger, (s) => ({
     ...s,
     dueRequests: (now: number, limit: number) => timed("dueRequests", s.dueRequests(now, limit)),
     accuracyCounts: (since: number) => timed("accuracyCounts", s.accuracyCounts(since)),
-    loadScores: timed("loadScores", s.loadScores),
     recordScoring: (input: Parameters<typeof s.recordScoring>[0]) => timed("recordScoring", s.recordScoring(input))
   }))
-).pipe(Layer.provide(ValidatorStoreLive({ _tag: "sqlite", filename: file })))
+).pipe(Layer.provide(RequestLedgerSql.layer))
+const timedScores = Layer.effect(
+  ScoreLedger,
+  Effect.map(ScoreLedger, (s) => ({ ...s, loadScores: timed("loadScores", s.loadScores) }))
+).pipe(Layer.provide(ScoreLedgerSql.layer))
+const timedStore = Layer.merge(timedLedger, timedScores).pipe(Layer.provide(SqlLive({ _tag: "sqlite", filename: file })))
 
 const layers = Layer.mergeAll(
   ChainMemory.layer({
@@ -130,7 +137,7 @@ try {
     const evaluation = i % 4 === 0
     data.push({ request: request(`req-${i.toString().padStart(6, "0")}`), responses, evaluation })
     await run(
-      Effect.flatMap(ValidatorStore, (s) =>
+      Effect.flatMap(RequestLedger, (s) =>
         s.saveRequest({
           request: data[i]!.request,
           kind: evaluation ? "evaluation" : "seed",

@@ -6,23 +6,18 @@
  */
 import { statSync } from "node:fs"
 import { resolve } from "node:path"
-import { findChromium, launchChromium } from "../test/support/chromium.ts"
+import { launchChromium } from "../test/support/chromium.ts"
 import { startDashboardWorld } from "../test/support/dashboard-server.ts"
 
 const out = resolve(process.argv[2] ?? "docs/dashboard.png")
 const view = process.argv[3] ?? "overview"
 
-const lookup = await findChromium()
-if ("skip" in lookup) {
-  console.error(`cannot take the screenshot: ${lookup.skip}`)
-  process.exit(1)
-}
 const world = await startDashboardWorld({
   neurons: 16,
   validators: 2,
   store: { requests: 1440, scoredFraction: 0.66, responsesPerRequest: 8, snapshots: 48, now: Date.now() / 1000, seed: 2024, spacing: 60 }
 })
-const browser = await launchChromium(lookup.path)
+const browser = await launchChromium()
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   await page.goto(`${world.url}/dashboard#${view}`)

@@ -1,3 +1,4 @@
+import { chromiumInstall } from "../test/support/chromium"
 import { PYTHON_ENVS, type PythonEnvName, pythonEnv } from "../test/support/python-env"
 /**
  * Runs the whole test suite and ends with the plain summary line CI reads:
@@ -5,16 +6,19 @@ import { PYTHON_ENVS, type PythonEnvName, pythonEnv } from "../test/support/pyth
  */
 const args = process.argv.slice(2)
 
-// The pinned Python peers (SDK, bittensor-drand, schemathesis) are built once, before any test
-// starts, so no test's time limit covers a pip install. A failure is printed here in one line and
-// again by every suite that needs the environment: those suites fail, they never skip.
+// The pinned Python peers (SDK, bittensor-drand, schemathesis) and the pinned Chromium are built once,
+// before any test starts, so no test's time limit covers a pip install or a browser unpack. A failure
+// is printed here in one line and again by every suite that needs it: those suites fail, never skip.
 const started = performance.now()
-const envs = await Promise.allSettled(Object.keys(PYTHON_ENVS).map((name) => pythonEnv(name as PythonEnvName)))
+const envs = await Promise.allSettled([
+  ...Object.keys(PYTHON_ENVS).map((name) => pythonEnv(name as PythonEnvName)),
+  chromiumInstall()
+])
 for (const env of envs) {
-  if (env.status === "rejected") console.error(`python env: ${env.reason instanceof Error ? env.reason.message : String(env.reason)}`)
+  if (env.status === "rejected") console.error(`test setup: ${env.reason instanceof Error ? env.reason.message : String(env.reason)}`)
 }
 const builtMs = performance.now() - started
-if (builtMs > 2_000) console.log(`python envs ready in ${(builtMs / 1000).toFixed(1)} s`)
+if (builtMs > 2_000) console.log(`python envs and chromium ready in ${(builtMs / 1000).toFixed(1)} s`)
 const proc = Bun.spawn(["bun", "test", "--parallel=2", "--timeout=60000", ...args], {
   stdout: "pipe",
   stderr: "pipe",

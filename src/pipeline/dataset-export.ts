@@ -7,7 +7,8 @@ import { Effect, Option } from "effect"
 import { datasetCard } from "../domain/data/dataset-card.ts"
 import { type DatasetRow, datasetRow, rowPreferencePairs } from "../domain/data/preference-dataset.ts"
 import { DatasetSink } from "../services/dataset-sink.ts"
-import { type RequestKind, ValidatorStore } from "../services/validator-store.ts"
+import { DashboardReadModel } from "../services/dashboard-read-model.ts"
+import { type RequestKind, RequestLedger } from "../services/request-ledger.ts"
 import { nowSeconds } from "./clock.ts"
 
 /** What to export and how to describe it. */
@@ -55,10 +56,11 @@ export interface ExportSummary extends CollectedDataset {
 
 /** Reads every matching scored request from the store and builds its row, oldest first. */
 export const collectDataset = Effect.fn("DatasetExport.collect")(function* (options: ExportOptions) {
-  const store = yield* ValidatorStore
-  const stats = yield* store.stats
+  const store = yield* RequestLedger
+  const readModel = yield* DashboardReadModel
+  const stats = yield* readModel.stats
   // Newest first from the store; the dataset runs oldest first.
-  const recent = [...(yield* store.recentRequests(Math.max(1, stats.requests)))].reverse()
+  const recent = [...(yield* readModel.recentRequests(Math.max(1, stats.requests)))].reverse()
   const kinds = new Set(options.kinds)
   const since = options.since ?? Number.NEGATIVE_INFINITY
   const skipped = { pending: 0, kind: 0, beforeSince: 0, fewerThanTwoScored: 0, allTied: 0 }

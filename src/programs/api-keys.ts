@@ -12,8 +12,8 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Data, Effect, Logger, Option, Redacted } from "effect"
 import { createApiKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from "../adapters/http/api-keys.ts"
-import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
-import { ValidatorStore, type ApiKey } from "../services/validator-store.ts"
+import * as ValidatorStoreSql from "../adapters/store/validator-store.ts"
+import { ApiKeyStore, type ApiKey } from "../services/api-key-store.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
 import { runCli } from "./options/run-cli.ts"
 import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
@@ -40,14 +40,14 @@ type Location = {
  */
 const withStore = <A, E extends { readonly message: string }>(
   at: Location,
-  effect: Effect.Effect<A, E, ValidatorStore>,
+  effect: Effect.Effect<A, E, ApiKeyStore>,
   options: { readonly mayCreate: boolean }
 ) =>
   Effect.gen(function* () {
     const resolved = yield* resolveStoreConfig(at.store, dataDirOf(at.neuron, at.wallet, "validator"))
     // `list`/`revoke` on a store that does not exist: nothing to show, and nothing is created.
     const config = options.mayCreate ? resolved : yield* requireExistingStore(resolved)
-    return yield* Effect.provide(effect, ValidatorStoreLive(config))
+    return yield* Effect.provide(effect, ValidatorStoreSql.layer(config))
   }).pipe(Effect.asVoid)
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString()
@@ -94,7 +94,7 @@ const createCmd = Command.make(
 ).pipe(Command.withDescription("create a scoring-API key; the last line printed is the key, shown once"))
 
 const listCmd = Command.make("list", location, (a) =>
-  withStore(a, Effect.flatMap(ValidatorStore, (s) => Effect.flatMap(s.listApiKeys, (keys) => Console.log(renderKeys(keys)))), {
+  withStore(a, Effect.flatMap(ApiKeyStore, (s) => Effect.flatMap(s.listApiKeys, (keys) => Console.log(renderKeys(keys)))), {
     mayCreate: false
   })
 ).pipe(Command.withDescription("list every key (id, name, limit, created, revoked)"))
@@ -103,7 +103,7 @@ const revokeCmd = Command.make("revoke", { ...location, id: Options.text("id").p
   withStore(
     a,
     Effect.gen(function* () {
-      const store = yield* ValidatorStore
+      const store = yield* ApiKeyStore
       if (!(yield* store.revokeApiKey(a.id))) return yield* new NoSuchKey({ id: a.id })
       yield* Console.log(`revoked ${a.id}`)
     }),

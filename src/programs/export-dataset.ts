@@ -9,11 +9,11 @@ import { Command, Options } from "@effect/cli"
 import { Config, Console, Data, Effect, Either, Layer, Option } from "effect"
 import { DatasetSinkFs } from "../adapters/data/dataset-writers.ts"
 import { uploadDatasetToHub } from "../adapters/data/hf-hub-upload.ts"
-import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../adapters/store/validator-store.ts"
 import { parseSince } from "../domain/since.ts"
 import { nowSeconds } from "../pipeline/clock.ts"
 import { exportDataset } from "../pipeline/dataset-export.ts"
-import type { RequestKind } from "../services/validator-store.ts"
+import type { RequestKind } from "../services/request-ledger.ts"
 import { dataDirOf, neuronOptions } from "./options/neuron.ts"
 import { runCli } from "./options/run-cli.ts"
 import { requireExistingStore, resolveStoreConfig, storeOptions } from "./options/store.ts"
@@ -91,7 +91,7 @@ const command = Command.make("export-dataset", options, (o) =>
       prettyName: o.name,
       netuid: o.neuron.netuid,
       onProgress: (done, total) => Console.error(`read ${done}/${total} scored requests`)
-    }).pipe(Effect.provide(Layer.merge(ValidatorStoreLive(store), DatasetSinkFs(o.out))))
+    }).pipe(Effect.provide(Layer.merge(ValidatorStoreSql.layer(store), DatasetSinkFs(o.out))))
 
     const s = summary.skipped
     yield* Console.log(

@@ -9,11 +9,12 @@ import * as ChainSubtensor from "../adapters/chain/subtensor.ts"
 import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../adapters/http/dashboard.ts"
 import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
+import { dashboardPage } from "../adapters/http/dashboard-page.ts"
 import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk/access.ts"
 import * as PreferenceDataLive from "../adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../adapters/request-randomness.ts"
-import { ValidatorStoreLive } from "../adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../adapters/store/validator-store.ts"
 import * as WalletFs from "../adapters/wallet/wallet-fs.ts"
 import { rewardRule } from "../domain/scoring/reward-rule.ts"
 import { runValidator } from "../pipeline/validator/run.ts"
@@ -79,7 +80,7 @@ const command = Command.make(
         settings,
         ChainSubtensor.layer({ endpoint: chain.endpoint }),
         RequestRandomnessLive.layer,
-        ValidatorStoreLive(store),
+        ValidatorStoreSql.layer(store),
         PreferenceDataLive.layer({
           seed: v.seed,
           evaluation: v.evaluationDatasets,
@@ -93,7 +94,9 @@ const command = Command.make(
       )
       const main = Effect.gen(function* () {
         const hotkey = yield* Effect.flatMap(Wallet, (w) => w.hotkey)
-        // The dashboard, the scoring API and /metrics share --api.port; the axon is separate.
+        // The dashboard, the scoring API and /metrics share --api.port; the axon is separate. Its page is
+        // bundled now, once: a broken bundle stops start-up rather than the first page view.
+        yield* dashboardPage
         yield* serveValidatorHttp({ ip: flags.neuron.apiIp, port: flags.neuron.apiPort }, [dashboardRouter]).pipe(
           Effect.provide(
             DashboardDataLive({

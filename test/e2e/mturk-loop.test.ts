@@ -19,16 +19,16 @@ import { join } from "node:path"
 import { forward } from "../../lambda/handler.ts"
 import * as MTurkClient from "../../src/adapters/mturk/client.ts"
 import * as MinerStoreSql from "../../src/adapters/store/miner-store-sql.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { newColdkey, newHotkey } from "../../src/adapters/wallet/wallet-fs.ts"
 import { accuracyMultiplier } from "../../src/domain/scoring/accuracy.ts"
 import { computeConsensus, humanFeedbackBoost } from "../../src/domain/scoring/consensus.ts"
 import { isServing } from "../../src/domain/chain/metagraph.ts"
 import { syntheticPairsJsonl } from "../../src/programs/demo/models.ts"
 import { freePort, spawnNeuron, tailOf, type NeuronProcess } from "../../src/programs/demo/processes.ts"
-import { CALLBACK_PATH } from "../../src/pipeline/miner/human-feedback-callback.ts"
+import { CALLBACK_PATH } from "../../src/adapters/http/human-feedback-callback.ts"
 import { MinerStore } from "../../src/services/miner-store.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { RequestLedger } from "../../src/services/request-ledger.ts"
 import { useLocalnet } from "../support/localnet-suite.ts"
 import { oneLineFailure, runProgram } from "../support/run-program.ts"
 import { startHfInferenceStub, toyLogit } from "../support/stubs/hf-inference.ts"
@@ -263,9 +263,9 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
     }
 
     // The validator verifies the HIT with MTurk (with the STS credentials the miner sent) and merges it.
-    const validatorStore = ValidatorStoreLive({ _tag: "sqlite", filename: join(workDir, "neurons", "validator", "dojo.sqlite") })
+    const validatorStore = ValidatorStoreSql.layer({ _tag: "sqlite", filename: join(workDir, "neurons", "validator", "dojo.sqlite") })
     const readRequest = () =>
-      Effect.runPromise(Effect.provide(Effect.flatMap(ValidatorStore, (s) => s.getRequest(requestId)), validatorStore)).then(Option.getOrUndefined)
+      Effect.runPromise(Effect.provide(Effect.flatMap(RequestLedger, (s) => s.getRequest(requestId)), validatorStore)).then(Option.getOrUndefined)
     const merged = await poll(
       "the validator to merge the verified human feedback",
       async () => {

@@ -19,14 +19,14 @@ import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { signCallback } from "../../src/domain/mturk/callback-auth.ts"
 import type { RankingRequest, RankingResult } from "../../src/domain/wire/protocol.ts"
 import { RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/wire/synapses.ts"
-import { CALLBACK_PATH, serveCallbackApi } from "../../src/pipeline/miner/human-feedback-callback.ts"
+import { CALLBACK_PATH, serveCallbackApi } from "../../src/adapters/http/human-feedback-callback.ts"
 import { startMiner } from "../../src/pipeline/miner/serve.ts"
 import { MinerSettings } from "../../src/pipeline/miner/settings.ts"
 import { Scorer } from "../../src/services/scorer.ts"
 import { MinerStore } from "../../src/services/miner-store.ts"
 import { signedRequest } from "../adapters/axon/axon-fixture.ts"
 import { minerHotkey, NETUID, rankingRequest, subnetNeurons, testSettings, validatorKey } from "../pipeline/miner/miner-fixture.ts"
-import { assertRefusedCleanly, contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen, withBytesAt } from "../support/hostile-inputs.ts"
+import { assertRefusedCleanly, contentTypes, FUZZ_RUNS, hostileBodies, postRaw, storeDigest, type HostileBody, type Seen, withBytesAt } from "../support/hostile-inputs.ts"
 import { crowdFormAnswerXml } from "../support/stubs/mturk.ts"
 
 setDefaultTimeout(60_000)
@@ -89,16 +89,11 @@ const axonPost = async (name: "RankingRequest" | "RankingResult", base: RankingR
     name === "RankingRequest"
       ? signedRequest({ definition: RankingRequestSynapse, body: base as RankingRequest, signer: validatorKey, axonHotkey: minerHotkey.ss58Address })
       : signedRequest({ definition: RankingResultSynapse, body: base as RankingResult, signer: validatorKey, axonHotkey: minerHotkey.ss58Address })
-  const headers: Record<string, string> = { ...signed.headers }
-  if (contentType !== undefined) headers["content-type"] = contentType
-  return seen(await fetch(`${axonUrl}/${name}`, { method: "POST", headers, body: bytes }))
+  return postRaw(`${axonUrl}/${name}`, signed.headers, bytes, contentType)
 }
 
-const callbackPost = async (bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> => {
-  const headers: Record<string, string> = { ...signCallback(SECRET, bytes, Date.now() / 1000) }
-  if (contentType !== undefined) headers["content-type"] = contentType
-  return seen(await fetch(callbackUrl, { method: "POST", headers, body: bytes }))
-}
+const callbackPost = (bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> =>
+  postRaw(callbackUrl, { ...signCallback(SECRET, bytes, Date.now() / 1000) }, bytes, contentType)
 
 const request = rankingRequest({ id: "req-good", texts: ["first answer", "second answer"] })
 const requestWire = JSON.parse(signedRequest({ definition: RankingRequestSynapse, body: request, signer: validatorKey, axonHotkey: minerHotkey.ss58Address }).body)

@@ -12,7 +12,7 @@ import fc from "fast-check"
 import type { MTurkResponse } from "../../src/domain/wire/protocol.ts"
 import { MTurkResponseSynapse } from "../../src/domain/wire/synapses.ts"
 import { signedRequest } from "../adapters/axon/axon-fixture.ts"
-import { assertRefusedCleanly, contentTypes, FUZZ_RUNS, hostileBodies, seen, storeDigest, type HostileBody, type Seen, withBytesAt } from "../support/hostile-inputs.ts"
+import { assertRefusedCleanly, contentTypes, FUZZ_RUNS, hostileBodies, postRaw, seen, storeDigest, type HostileBody, type Seen, withBytesAt } from "../support/hostile-inputs.ts"
 import { startValidatorApiWorld, type ValidatorApiWorld } from "../support/validator-api-world.ts"
 import { minerKeys, validatorKey } from "../support/validator-world.ts"
 
@@ -32,11 +32,8 @@ beforeAll(async () => {
 })
 afterAll(() => world.close())
 
-const scorePost = async (bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> => {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` }
-  if (contentType !== undefined) headers["content-type"] = contentType
-  return seen(await fetch(`${api}/api/v1/score`, { method: "POST", headers, body: bytes }))
-}
+const scorePost = (bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> =>
+  postRaw(`${api}/api/v1/score`, { authorization: `Bearer ${key}` }, bytes, contentType)
 const scoreBody = { prompt: "Which answer is kinder?", completions: ["a kind answer", "a curt answer"] }
 const apiMessage = (s: Seen) => (s.json as { message?: unknown } | undefined)?.message
 const apiField = (s: Seen) => (s.json as { field?: unknown } | undefined)?.field
@@ -165,11 +162,8 @@ describe("fuzzing the validator's boundaries (property: 4xx with a message, stor
     }
     const sign = () => signedRequest({ definition: MTurkResponseSynapse, body, signer: miner, axonHotkey: validatorKey.ss58Address })
     const wire = JSON.parse(sign().body)
-    const post = async (bytes: Uint8Array | string, contentType: string | undefined = "application/json") => {
-      const headers: Record<string, string> = { ...sign().headers }
-      if (contentType !== undefined) headers["content-type"] = contentType
-      return seen(await fetch(`${validatorAxon}/MTurkResponse`, { method: "POST", headers, body: bytes }))
-    }
+    const post = (bytes: Uint8Array | string, contentType: string | undefined = "application/json") =>
+      postRaw(`${validatorAxon}/MTurkResponse`, sign().headers, bytes, contentType)
     const checked = [["mturk_hit_id"], ["aws_credentials"], ["completion_id_to_score"], ["request_id"], ["aws_credentials", "environment"], ["aws_credentials", "secret_access_key"], ["completion_id_to_score", "c1"]]
     const strings = [["mturk_hit_id"], ["request_id"], ["aws_credentials", "session_token"], ["aws_credentials", "access_key_id"]]
     await fc.assert(

@@ -10,7 +10,7 @@ import * as AxonLive from "../../src/adapters/axon/axon.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { RankingRequestSynapse } from "../../src/domain/wire/synapses.ts"
 import { axonRoute } from "../../src/services/axon.ts"
-import { pythonEnv, runPython } from "../support/python-env.ts"
+import { pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 
 const miner = keypairFromUri("//Bob")
 const scope = Effect.runSync(Scope.make())
@@ -45,7 +45,7 @@ describe("a Python validator's Dendrite session against our axon (SDK 10.5.0)", 
       stdin: JSON.stringify({ axon: { ip: "127.0.0.2", port, hotkey: miner.ss58Address }, steps })
     })
     expect(r.code).toBe(0)
-    const results = JSON.parse(r.stdout.trim().split("\n").at(-1) as string) as Array<{ status: string; message: string; ranks: unknown[] }>
+    const results = peerResult<Array<{ status: string; message: string; ranks: unknown[] }>>(r, "sdk_dendrite_session.py")
     expect(results.map((x) => `${x.status} ${x.message}`)).toEqual(["200 Success", "200 Success", "200 Success"])
     expect(results.map((x) => x.ranks)).toEqual([[{ cid: "c0", score: 0.5 }], [{ cid: "c0", score: 0.5 }], [{ cid: "c0", score: 0.5 }]])
   }, 90_000)

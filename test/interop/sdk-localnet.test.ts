@@ -13,21 +13,21 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { BunContext } from "@effect/platform-bun"
-import { Context, Effect, Exit, Layer, Option, Schedule, Scope } from "effect"
+import { Effect, Exit, Layer, Option, Schedule, Scope } from "effect"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { startLocalnet, type Localnet } from "../../src/adapters/chain/localnet.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
+import { allStores, type AllStores } from "../support/validator-stores.ts"
 import { make as walletFromFiles, newColdkey, newHotkey } from "../../src/adapters/wallet/wallet-fs.ts"
 import { syntheticPairsJsonl, trainDemoModels } from "../../src/programs/demo/models.ts"
 import { freePort, spawnNeuron, tailOf, type NeuronProcess } from "../../src/programs/demo/processes.ts"
 import { isServing } from "../../src/domain/chain/metagraph.ts"
 import type { Keypair } from "../../src/domain/wallet/keypair.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
 import { run } from "../adapters/chain/contract.ts"
 import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
-import { type PythonEnv, pythonEnv, runPython } from "../support/python-env.ts"
+import { type PythonEnv, pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 import { type PyAxon, type PyWallet, pythonDendrite, startPythonAxons } from "../support/python-neurons.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { Netuid } from "../../src/domain/chain/ids.ts"
@@ -80,9 +80,9 @@ const waitFor = async (what: string, ms: number, check: () => Promise<boolean> |
 
 const sdkWallet = (w: PyWallet) => Effect.runPromise(Effect.flatMap(walletFromFiles(w), (wallet) => Effect.all([wallet.coldkey, wallet.hotkey])))
 
-const validatorStore = () => Layer.build(ValidatorStoreLive({ _tag: "sqlite", filename: join(dir, "neurons", "validator", "dojo.sqlite") }))
-const readValidatorStore = <A>(f: (s: Context.Tag.Service<typeof ValidatorStore>) => Effect.Effect<A, unknown>) =>
-  Effect.runPromise(Effect.scoped(Effect.flatMap(validatorStore(), (ctx) => Effect.provide(Effect.flatMap(ValidatorStore, f), ctx))))
+const validatorStore = () => Layer.build(ValidatorStoreSql.layer({ _tag: "sqlite", filename: join(dir, "neurons", "validator", "dojo.sqlite") }))
+const readValidatorStore = <A>(f: (s: AllStores) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(Effect.scoped(Effect.flatMap(validatorStore(), (ctx) => Effect.provide(Effect.flatMap(allStores, f), ctx))))
 
 beforeAll(async () => {
   env = await pythonEnv("sdk10")
@@ -357,9 +357,7 @@ describe("our validator program with Python miners beside ours", () => {
         axon: { ip: "127.0.0.6", port: freePort("127.0.0.6") }
       })
     })
-    const line = out.stdout.trim().split("\n").at(-1) ?? ""
-    if (!line.startsWith("{")) throw new Error(`sdk_chain_probe.py failed (${out.code}): ${out.stderr.slice(-2000)}`)
-    const probe = JSON.parse(line) as { calls: Array<{ call: string; ok: boolean; error?: string; where?: string; value?: unknown }> }
+    const probe = peerResult<{ calls: Array<{ call: string; ok: boolean; error?: string; where?: string; value?: unknown }> }>(out, "sdk_chain_probe.py")
     console.log(`SDK ${sdk.sdkVersion} on spec 185:\n${probe.calls.map((c) => `  ${c.call}: ${c.ok ? `ok ${JSON.stringify(c.value).slice(0, 200)}` : `FAILS ${c.error} (${c.where})`}`).join("\n")}`)
     const pyUid = metagraph.neurons.find((n) => n.hotkey === pyValidator.hotkey)!.uid
     // set_weights was submitted without waiting for inclusion: give the chain a few blocks.

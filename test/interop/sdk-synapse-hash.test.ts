@@ -9,7 +9,7 @@ import fc from "fast-check"
 import { encodeBody, terminal, wireBodyHash } from "../../src/domain/wire/synapse.ts"
 import { toHeaders } from "../../src/domain/wire/synapse-headers.ts"
 import { MTurkResponseSynapse, RankingRequestSynapse, RankingResultSynapse } from "../../src/domain/wire/synapses.ts"
-import { type PythonEnvName, pythonEnv, runPython } from "../support/python-env.ts"
+import { type PythonEnvName, pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 
 const text = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: "binary", maxLength: 200 }), fc.constant(""), fc.constant("a\"b'c\\d\n\t\r\u0000\u00e9\u{1F600}"))
 const score = fc.double({ min: 0, max: 1, noNaN: true })
@@ -66,7 +66,7 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("Dojo synapses 
     const env = await pythonEnv(name)
     const result = await runPython(env, ["synapse_headers.py"], { stdin: JSON.stringify(cases) })
     expect(result.stderr).not.toContain("Traceback")
-    const theirs = JSON.parse(result.stdout) as ReadonlyArray<unknown>
+    const theirs = peerResult<ReadonlyArray<unknown>>(result, "synapse_headers.py")
     expect(theirs.length).toBe(cases.length)
     // The Python Dojo classes declare no hash fields: the SDK hashes the empty string.
     expect((theirs[0] as { body_hash: string }).body_hash).toBe("a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")

@@ -10,7 +10,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
 import * as ChainMemory from "../../src/adapters/chain/memory.ts"
-import { ValidatorStoreTest } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { timelockRevealRound } from "../../src/domain/chain/epoch-schedule.ts"
@@ -20,9 +20,9 @@ import { encodeWeightsTlockPayload } from "../../src/domain/chain/weights-tlock-
 import { setWeights } from "../../src/pipeline/validator/set-weights.ts"
 import { ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
 import { Chain, type TimelockedCommit } from "../../src/services/chain.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { writeScores } from "../support/validator-stores.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../support/validator-world.ts"
-import { pythonEnv, runPython } from "../support/python-env.ts"
+import { pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(120_000)
@@ -64,14 +64,14 @@ const ourCommit = async (mechanismId: number) => {
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       recordingChain,
-      ValidatorStoreTest,
+      ValidatorStoreSql.layerTest,
       layerDev(VALIDATOR_WALLET),
       Layer.succeed(ValidatorSettings, testValidatorSettings({ mechanismId, versionKey: 9_012_002 })),
       Logger.minimumLogLevel(LogLevel.Warning)
     )
   )
   await runtime.runPromise(
-    Effect.flatMap(ValidatorStore, (s) => s.saveScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: [0.9, 0.5, 0.1][i]! }))))
+    writeScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: [0.9, 0.5, 0.1][i]! })))
   )
   seen.before = Date.now() / 1000
   const outcome = await runtime.runPromise(setWeights())
@@ -107,15 +107,14 @@ describe("our timelocked commit against the SDK's commit_timelocked_weights_extr
         }
       }
       const run = await runPython(env, ["sdk_timelocked_call.py"], { stdin: JSON.stringify(input) })
-      if (run.code !== 0) throw new Error(run.stderr.slice(-2000))
-      const sdk = JSON.parse(run.stdout) as {
+      const sdk = peerResult<{
         before: number
         after: number
         args: Record<string, unknown>
         call: { call_module: string; call_function: string; call_params: Record<string, unknown> }
         scale_payload: string
         hotkey_public_key: string
-      }
+      }>(run, "sdk_timelocked_call.py")
 
       // The call: the mechanism variant, with our netuid, mecid and the chain's commit-reveal version.
       expect(sdk.call.call_module).toBe("SubtensorModule")

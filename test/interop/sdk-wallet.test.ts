@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { verify } from "../../src/adapters/wallet/sr25519.ts"
-import { type PythonEnv, pythonEnv, runPython } from "../support/python-env.ts"
+import { type PythonEnv, pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 import { repoRoot } from "../support/shared.ts"
 
 /** Several Argon2i runs (512 MiB, 3–20 s each on a busy 2-core machine) per test. */
@@ -45,9 +45,7 @@ const ours = async (args: ReadonlyArray<string>, env: Record<string, string> = {
 /** btwallet itself: runs `wallet_peer.py` steps from `home` and returns one result per step. */
 const btwallet = async <A = any>(steps: ReadonlyArray<object>, env: Record<string, string> = {}): Promise<Array<A>> => {
   const r = await runPython(py, [join(repoRoot, "test/python/wallet_peer.py")], { cwd: home, stdin: JSON.stringify(steps), env: { ...baseEnv(), ...env } })
-  if (r.code !== 0) throw new Error(`wallet_peer.py failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`)
-  // btwallet prints "Encrypting..." / "Decrypting..." on stdout before our JSON line.
-  return JSON.parse(r.stdout.trim().split("\n").at(-1) as string)
+  return peerResult<Array<A>>(r, "wallet_peer.py")
 }
 
 /** Every file under a folder with its bytes, to prove nothing changed. */

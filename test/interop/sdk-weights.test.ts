@@ -8,11 +8,8 @@
  */
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
-import { existsSync, mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { convertWeightsAndUidsForEmit, processWeights, u16MaxWeightLimit, WeightsError } from "../../src/domain/chain/weights.ts"
-import { type PythonEnvName, pythonEnv, runPython } from "../support/python-env.ts"
+import { type PythonEnvName, pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 
 const CASES = 3000
 
@@ -92,12 +89,9 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("weights agains
   test(`process_weights_for_netuid + convert_weights_and_uids_for_emit on ${CASES} generated cases: identical`, async () => {
     const env = await pythonEnv(name)
     const input = cases.map((c) => ({ ...c, weights: c.weights.map(String) }))
-    const outFile = join(mkdtempSync(join(tmpdir(), "dojo-weights-")), "theirs.json")
-    const r = await runPython(env, ["weights_diff.py", outFile], { stdin: JSON.stringify(input) })
-    if (r.code !== 0 || !existsSync(outFile))
-      throw new Error(`weights_diff.py exited ${r.code} without its result: ${(r.stderr.trim() || r.stdout.trim()).split("\n").slice(-5).join(" | ")}`)
+    const r = await runPython(env, ["weights_diff.py"], { stdin: JSON.stringify(input) })
     expect(r.stderr).not.toContain("Traceback")
-    const theirs = (JSON.parse(readFileSync(outFile, "utf8")) as ReadonlyArray<Theirs>).map((t) =>
+    const theirs = peerResult<ReadonlyArray<Theirs>>(r, "weights_diff.py").map((t) =>
       "weights" in t ? { ...t, weights: t.weights.map((w) => exact(Number(w))) } : t
     )
     expect(theirs.length).toBe(CASES)

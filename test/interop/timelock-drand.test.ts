@@ -10,7 +10,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { type EpochScheduleState, predictFirstRevealBlock, timelockRevealRound } from "../../src/domain/chain/epoch-schedule.ts"
 import { QUICKNET, beaconPublicKey, deserializeTimelock, signRound, timelockOpen, timelockSeal } from "../../src/domain/chain/timelock.ts"
 import { decodeWeightsTlockPayload, encodeWeightsTlockPayload } from "../../src/domain/chain/weights-tlock-payload.ts"
-import { pythonEnv, runPython } from "../support/python-env.ts"
+import { pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 
 setDefaultTimeout(60_000)
 
@@ -27,8 +27,7 @@ const random = () => ({
 const reference = async (ops: ReadonlyArray<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> => {
   const env = await pythonEnv("sdk10")
   const run = await runPython(env, ["timelock_reference.py"], { stdin: JSON.stringify(ops) })
-  if (run.code !== 0) throw new Error(`timelock_reference.py failed: ${run.stderr.slice(-2000)}`)
-  return JSON.parse(run.stdout) as Array<Record<string, unknown>>
+  return peerResult<Array<Record<string, unknown>>>(run, "timelock_reference.py")
 }
 
 describe("timelock against bittensor-drand 2.0.0", () => {

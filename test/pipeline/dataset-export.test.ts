@@ -12,26 +12,26 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatasetSinkFs, readParquetRows } from "../../src/adapters/data/dataset-writers.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { type DatasetRow, datasetRow } from "../../src/domain/data/preference-dataset.ts"
 import { parsePreferenceJsonl } from "../../src/domain/data/preference-pair.ts"
 import { defaultTrainingConfig, trainRewardModel } from "../../src/domain/reward-model/training.ts"
 import { exportDataset, type ExportOptions } from "../../src/pipeline/dataset-export.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { allStores } from "../support/validator-stores.ts"
 import { seedStore, subnetSeed } from "../support/dashboard-seed.ts"
 import { repoRoot } from "../support/shared.ts"
 import { startHubStub } from "../support/stubs/hf-hub.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "dojo-export-"))
 const storeFile = join(dir, "validator.sqlite")
-const store = ValidatorStoreLive({ _tag: "sqlite", filename: storeFile })
+const store = ValidatorStoreSql.layer({ _tag: "sqlite", filename: storeFile })
 const NOW = 1_750_000_000
 const REQUESTS = 360
 
 beforeAll(async () => {
   const subnet = subnetSeed({ neurons: 26, validators: 2, seed: 5 })
   await Effect.runPromise(
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(allStores, (s) =>
       seedStore(s, subnet, { requests: REQUESTS, scoredFraction: 0.85, responsesPerRequest: 7, snapshots: 4, now: NOW, seed: 5, spacing: 60 })
     ).pipe(Effect.provide(store))
   )
@@ -52,7 +52,7 @@ const runExport = (out: string, o: ExportOptions = options) =>
 const expectedRows = (kinds: ReadonlyArray<string>, since = 0) =>
   Effect.runPromise(
     Effect.gen(function* () {
-      const s = yield* ValidatorStore
+      const s = yield* allStores
       const recent = [...(yield* s.recentRequests(100_000))].reverse()
       const rows: Array<DatasetRow> = []
       for (const r of recent) {
@@ -159,7 +159,7 @@ describe("exportDataset", () => {
     const empty = join(dir, "empty")
     const s = await Effect.runPromise(
       exportDataset(options).pipe(
-        Effect.provide(Layer.mergeAll(ValidatorStoreLive({ _tag: "sqlite", filename: join(dir, "empty.sqlite") }), DatasetSinkFs(empty).pipe(Layer.provide(BunContext.layer))))
+        Effect.provide(Layer.mergeAll(ValidatorStoreSql.layer({ _tag: "sqlite", filename: join(dir, "empty.sqlite") }), DatasetSinkFs(empty).pipe(Layer.provide(BunContext.layer))))
       )
     )
     expect([s.rows.length, s.pairs, s.scanned]).toEqual([0, 0, 0])

@@ -14,7 +14,7 @@ import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
@@ -71,7 +71,7 @@ describe("api-keys", () => {
       const runtime = ManagedRuntime.make(
         Layer.mergeAll(
           ChainMemory.layer({ subnets: [{ netuid: 1 }] }),
-          ValidatorStoreLive({ _tag: "sqlite", filename: file }),
+          ValidatorStoreSql.layer({ _tag: "sqlite", filename: file }),
           RequestRandomnessLive.layer,
           DendriteLive.layer({ hotkey: keypairFromUri("//Alice//hot") }),
           layerDev("//Alice"),

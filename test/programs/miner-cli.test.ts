@@ -19,7 +19,7 @@ import { defaultTrainingConfig, trainRewardModel } from "../../src/domain/reward
 import { generateSyntheticPreferences } from "../../src/domain/data/synthetic-preferences.ts"
 import { freePort } from "../../src/programs/demo/processes.ts"
 import { signCallback } from "../../src/domain/mturk/callback-auth.ts"
-import { CALLBACK_PATH } from "../../src/pipeline/miner/human-feedback-callback.ts"
+import { CALLBACK_PATH } from "../../src/adapters/http/human-feedback-callback.ts"
 import { Dendrite } from "../../src/services/dendrite.ts"
 import { oneLineFailure, runProgram } from "../support/run-program.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"

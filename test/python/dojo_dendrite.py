@@ -16,6 +16,7 @@ from bittensor_wallet import Wallet
 
 import dojo_protocol as dojo
 from bittensor.utils import networking
+from peer_result import emit
 
 # The SDK's Dendrite asks public services for its external IP when built; these tests are loopback only.
 networking.get_external_ip = lambda: job.get("external_ip", "127.0.0.1")
@@ -49,9 +50,12 @@ async def main():
             "body_hash": synapse.body_hash,
             "body": reply.model_dump(by_alias=True, exclude={"dendrite", "axon"}),
         })
-    await dendrite.aclose_session()
+        # A fresh connection per call: the SDK axon's uvicorn drops idle connections after 5 s, and a
+        # pooled one reused just then comes back as the client's own 503 "Service disconnected" (seen
+        # on a loaded machine after a 408 wait), which would stand in for the axon's real answer.
+        await dendrite.aclose_session()
     return results
 
 
 results = [] if job.get("create_only") else asyncio.run(main())
-print(json.dumps({"hotkey": wallet.hotkey.ss58_address, "coldkey": wallet.coldkeypub.ss58_address, "results": results}))
+emit({"hotkey": wallet.hotkey.ss58_address, "coldkey": wallet.coldkeypub.ss58_address, "results": results})

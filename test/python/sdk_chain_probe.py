@@ -19,6 +19,7 @@ from bittensor.utils import networking
 from bittensor_wallet import Wallet
 
 import dojo_protocol as dojo
+from peer_result import emit
 
 job = json.load(sys.stdin)
 networking.get_external_ip = lambda: "127.0.0.1"
@@ -98,4 +99,4 @@ if subtensor is not None:
     attempt("serve_axon", lambda: str(supported(
         subtensor.serve_axon, netuid=netuid, axon=axon, mev_protection=False, wait_for_inclusion=True,
         wait_for_finalization=False, raise_error=True)))
-print(json.dumps(result, default=str))
+emit(result, default=str)

@@ -18,6 +18,7 @@ import bittensor as bt  # noqa: E402
 from bittensor_wallet import Keypair  # noqa: E402
 
 import dojo_protocol as dojo  # noqa: E402
+from peer_result import emit
 
 job = json.load(sys.stdin)
 axons = [bt.AxonInfo(version=0, ip=t["ip"], port=t["port"], ip_type=4, hotkey=t["hotkey"], coldkey=t["hotkey"]) for t in job["targets"]]
@@ -46,7 +47,7 @@ async def main():
         rounds.append({"start": start, "wall": wall, "statuses": statuses, "errors": sorted(messages)[:3]})
         await asyncio.sleep(job["pause_s"])
     await dendrite.aclose_session()
-    print(json.dumps({"rounds": rounds}))
+    emit({"rounds": rounds})
 
 
 asyncio.run(main())

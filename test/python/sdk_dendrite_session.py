@@ -18,6 +18,7 @@ import bittensor as bt  # noqa: E402
 from bittensor_wallet import Keypair  # noqa: E402
 
 import dojo_protocol as dojo  # noqa: E402
+from peer_result import emit
 
 job = json.load(sys.stdin)
 a = job["axon"]
@@ -35,7 +36,7 @@ async def main():
         [r] = await dendrite.forward(axons=[axon], synapse=synapse, timeout=step["timeout"], deserialize=False)
         out.append({"status": r.dendrite.status_code, "message": r.dendrite.status_message, "ranks": [x.model_dump() for x in r.ranks]})
     await dendrite.aclose_session()
-    print(json.dumps(out))
+    emit(out)
 
 
 asyncio.run(main())

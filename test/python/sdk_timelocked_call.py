@@ -71,6 +71,7 @@ assert response.success, response.message
 
 from scalecodec.base import RuntimeConfiguration, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
+from peer_result import emit
 
 rc = RuntimeConfiguration()
 rc.update_type_registry(load_type_registry_preset("legacy"))
@@ -81,4 +82,4 @@ payload = rc.create_scale_object("WeightsTlockPayload")
 encoded = payload.encode({"hotkey": "0x" + a["hotkey"], "uids": a["uids"], "values": a["weights"], "version_key": a["version_key"]})
 recorded["scale_payload"] = encoded.data.hex()
 recorded["hotkey_public_key"] = hotkey.public_key.hex()
-print(json.dumps(recorded))
+emit(recorded)

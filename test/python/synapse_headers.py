@@ -3,6 +3,7 @@ import json
 import sys
 
 import dojo_protocol as dojo
+from peer_result import emit
 
 out = []
 for case in json.load(sys.stdin):
@@ -13,4 +14,4 @@ for case in json.load(sys.stdin):
         "computed_body_hash": headers["computed_body_hash"],
         "input_obj": {k: v for k, v in headers.items() if k.startswith("bt_header_input_obj_")},
     })
-print(json.dumps(out))
+emit(out)

@@ -12,6 +12,7 @@ import sys
 import time
 
 import bittensor_drand as drand
+from peer_result import emit
 
 
 def compact(n: int) -> bytes:
@@ -78,4 +79,4 @@ for case in json.load(sys.stdin):
         out.append({"commit": commit.hex(), "round": rnd, "before": before, "after": after})
     else:
         raise ValueError(f"unknown op {op}")
-print(json.dumps(out))
+emit(out)

@@ -17,6 +17,7 @@ import os
 import sys
 
 from bittensor_wallet import Keyfile, Keypair, Wallet
+from peer_result import emit
 
 
 def keyfile_of(wallet: Wallet, role: str) -> Keyfile:
@@ -65,4 +66,4 @@ def verify(step):
 
 
 OPS = {"create": create, "env": env_var, "sign": sign, "verify": verify}
-print(json.dumps([OPS[step["op"]](step) for step in json.load(sys.stdin)]))
+emit([OPS[step["op"]](step) for step in json.load(sys.stdin)])

@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 from bittensor.utils import u16_normalized_float
+from peer_result import emit
 from bittensor.utils.weight_utils import convert_weights_and_uids_for_emit, process_weights_for_netuid
 
 
@@ -69,7 +70,4 @@ for case in json.load(sys.stdin):
     except Exception as e:
         result["emit_error"] = error(e)
     out.append(result)
-# Into the file named by argv[1], not stdout: the SDK's logging thread writes to stdout too and can
-# interleave its (coloured) lines into the middle of a long one.
-with open(sys.argv[1], "w") as f:
-    json.dump(out, f)
+emit(out)

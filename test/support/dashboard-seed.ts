@@ -14,7 +14,8 @@ import type { RankingRequest } from "../../src/domain/wire/protocol.ts"
 import { type SeededRandom, seededRandom, shuffled } from "../../src/domain/seeded-random.ts"
 import { generateSyntheticPreferences } from "../../src/domain/data/synthetic-preferences.ts"
 import type { ChainShape } from "../../src/services/chain.ts"
-import type { RequestKind, StoredResponse, ValidatorStoreService } from "../../src/services/validator-store.ts"
+import type { RequestKind, StoredResponse } from "../../src/services/request-ledger.ts"
+import type { AllStores } from "./validator-stores.ts"
 import { Netuid, Uid } from "../../src/domain/chain/ids.ts"
 
 export interface SeedMiner {
@@ -146,7 +147,7 @@ const buildRequest = (
 const hex = (rng: SeededRandom, n: number) => Array.from({ length: n }, () => rng.int(16).toString(16)).join("")
 
 /** Fills the store: requests (oldest first), scoring of the older ones, snapshots, weights. */
-export const seedStore = (store: ValidatorStoreService, subnet: SubnetSeed, options: StoreSeedOptions) =>
+export const seedStore = (store: AllStores, subnet: SubnetSeed, options: StoreSeedOptions) =>
   Effect.gen(function* () {
     const rng = seededRandom(options.seed)
     const spacing = options.spacing ?? 30

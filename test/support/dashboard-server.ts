@@ -10,17 +10,18 @@ import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import { ChainMemoryControl } from "../../src/adapters/chain/memory.ts"
 import { dashboardRouter } from "../../src/adapters/http/dashboard.ts"
 import { DashboardData, DashboardDataLive, type DashboardSettings, defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
-import { ValidatorStoreTest } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
+import type { ValidatorStores } from "../../src/adapters/store/validator-store.ts"
 import { Chain } from "../../src/services/chain.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { allStores } from "./validator-stores.ts"
 import { seedChain, seedStore, type StoreSeedOptions, subnetSeed, type SubnetSeed } from "./dashboard-seed.ts"
 
 export interface DashboardWorld {
   readonly url: string
   readonly subnet: SubnetSeed
-  readonly runtime: ManagedRuntime.ManagedRuntime<ValidatorStore | Chain | ChainMemoryControl | DashboardData, unknown>
+  readonly runtime: ManagedRuntime.ManagedRuntime<ValidatorStores | Chain | ChainMemoryControl | DashboardData, unknown>
   /** Runs an effect against the world's services. */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, ValidatorStore | Chain | ChainMemoryControl | DashboardData>) => Promise<A>
+  readonly run: <A, E>(effect: Effect.Effect<A, E, ValidatorStores | Chain | ChainMemoryControl | DashboardData>) => Promise<A>
   readonly close: () => Promise<void>
 }
 
@@ -47,7 +48,7 @@ const clockAt = (seconds: number): Clock.Clock => ({
 /** Builds, seeds and serves a world; `close` stops the server and drops everything. */
 export const startDashboardWorld = async (options: WorldOptions): Promise<DashboardWorld> => {
   const subnet = subnetSeed({ neurons: options.neurons, validators: options.validators, seed: options.store.seed })
-  const base = Layer.mergeAll(ChainMemory.layer(subnet.chainState), ValidatorStoreTest)
+  const base = Layer.mergeAll(ChainMemory.layer(subnet.chainState), ValidatorStoreSql.layerTest)
   const settings: DashboardSettings = {
     ...defaultDashboardSettings,
     netuid: subnet.netuid,
@@ -56,14 +57,14 @@ export const startDashboardWorld = async (options: WorldOptions): Promise<Dashbo
   }
   const layer = Layer.provideMerge(DashboardDataLive(settings), base)
   const runtime = ManagedRuntime.make(layer)
-  const run = <A, E>(effect: Effect.Effect<A, E, ValidatorStore | Chain | ChainMemoryControl | DashboardData>) => runtime.runPromise(effect)
+  const run = <A, E>(effect: Effect.Effect<A, E, ValidatorStores | Chain | ChainMemoryControl | DashboardData>) => runtime.runPromise(effect)
 
   await run(
     Effect.gen(function* () {
       const chain = yield* Chain
       const control = yield* ChainMemoryControl
       const block = options.epoch === false ? 4_200 : yield* seedChain(chain, control, subnet)
-      const store = yield* ValidatorStore
+      const store = yield* allStores
       const data = yield* DashboardData
       // Accuracy samples as the timer would have taken them while the requests were being scored.
       yield* seedStore(store, subnet, {

@@ -1,7 +1,11 @@
-/** Fixtures several suites share: the Python SDK tests' TextSynapse, and a neuron with neutral figures. */
+/**
+ * Fixtures several suites share: the Python SDK tests' TextSynapse, a neuron with neutral figures, and a
+ * RankingRequest with neutral fields.
+ */
 import { Schema } from "effect"
 import { Hotkey, Uid } from "../../src/domain/chain/ids.ts"
 import { unservedAxon, type Neuron } from "../../src/domain/chain/metagraph.ts"
+import type { Completion, RankingRequest } from "../../src/domain/wire/protocol.ts"
 import { Py } from "../../src/domain/wire/python-str.ts"
 import type { SynapseDefinition } from "../../src/domain/wire/synapse.ts"
 
@@ -39,3 +43,31 @@ export const testNeuron = (
   axon: unservedAxon,
   ...overrides
 })
+
+/** Completions for `texts`, their cids `c0`, `c1`, ... unless `cidOf` names them otherwise. */
+export const testCompletions = (texts: ReadonlyArray<string>, cidOf: (i: number) => string = (i) => `c${i}`): Array<Completion> =>
+  texts.map((text, i) => ({ cid: cidOf(i), text }))
+
+/**
+ * A RankingRequest as a validator sends it (no ranks, no method), two completions `a` and `b`;
+ * override what a test cares about. `n_completions` follows `completions` unless overridden too.
+ */
+export const testRankingRequest = (overrides: Partial<RankingRequest> = {}): RankingRequest => {
+  const completions = overrides.completions ?? [
+    { cid: "a", text: "x" },
+    { cid: "b", text: "y" }
+  ]
+  return {
+    epoch_timestamp: 1_718_000_000.5,
+    request_id: "req-1",
+    prompt: "p",
+    n_completions: completions.length,
+    completions,
+    ranks: [],
+    scoring_method: null,
+    model_config: null,
+    mturk_hit_id: null,
+    modality: "text",
+    ...overrides
+  }
+}

@@ -135,6 +135,10 @@ export const seen = async (res: Response): Promise<Seen> => {
   return { status: res.status, json, text }
 }
 
+/** POSTs raw `bytes` with `headers`, and `content-type` unless it is undefined (hostile requests may omit it). */
+export const postRaw = async (url: string, headers: Record<string, string>, bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> =>
+  seen(await fetch(url, { method: "POST", headers: contentType === undefined ? headers : { ...headers, "content-type": contentType }, body: bytes }))
+
 /**
  * The refusal property for one hostile request: a 4xx, a non-empty message, the store's digest as it
  * was `before`. Throws with what happened otherwise (fast-check then shrinks the input).

@@ -26,7 +26,7 @@ import { scoreDueRequests } from "../../src/pipeline/validator/score-due-request
 import { setWeights } from "../../src/pipeline/validator/set-weights.ts"
 import { axonRoute } from "../../src/services/axon.ts"
 import { Chain } from "../../src/services/chain.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { allStores } from "./validator-stores.ts"
 import {
   consensusEcho,
   constant,
@@ -158,7 +158,7 @@ export const runSimulation = async (options: SimulationOptions): Promise<Simulat
       if (set._tag !== "Set") return yield* Effect.dieMessage(`weights not set: ${set.reason}`)
       yield* Effect.flatMap(ChainMemoryControl, (c) => c.nextEpoch(NETUID))
       const metagraph = yield* Effect.flatMap(Chain, (c) => c.metagraph(NETUID))
-      const store = yield* ValidatorStore
+      const store = yield* allStores
       const [scores, counts] = yield* Effect.all([store.loadScores, store.accuracyCounts(0)])
       return nodes.map(({ strategy, key }): StrategyRow => {
         const neuron = metagraph.neurons.find((n) => n.hotkey === key.ss58Address)!

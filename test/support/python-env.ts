@@ -10,9 +10,10 @@
  * line saying what is missing: they never skip silently.
  */
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { homedir } from "node:os"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
+import { buildOnce, readyMarker } from "./build-once"
 import { repoRoot } from "./shared"
 
 /** The environments the suites use: the newest SDK with a networking layer, and the last 9.x. */
@@ -41,9 +42,6 @@ export const pythonDir = join(repoRoot, "test", "python")
 const cacheRoot = (): string =>
   process.env.DOJO_PYTHON_CACHE ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dojo", "python")
-
-const INSTALL_WAIT_MS = 10 * 60_000
-const STALE_LOCK_MS = 15 * 60_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -91,44 +89,17 @@ const build = async (name: PythonEnvName, dir: string, requirements: string): Pr
   }
   const check = await run([join(dir, "bin", "python"), "-c", "import bittensor, bittensor_wallet; print(bittensor.__version__)"])
   if (check.code !== 0) throw new Error(`Python interop suites: the installed SDK does not import: ${check.tail}`)
-  writeFileSync(join(dir, ".ready"), check.out.trim())
+  writeFileSync(readyMarker(dir), check.out.trim())
   console.log(`python env ${name}: ready (bittensor ${check.out.trim()})`)
-}
-
-const lockIsStale = (lock: string): boolean => {
-  try {
-    return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS
-  } catch {
-    return false
-  }
 }
 
 const prepare = async (name: PythonEnvName): Promise<PythonEnv> => {
   const requirements = join(pythonDir, PYTHON_ENVS[name])
   const pins = readFileSync(requirements)
   const hash = createHash("sha256").update(pins).digest("hex").slice(0, 12)
-  const root = cacheRoot()
-  mkdirSync(root, { recursive: true })
-  const dir = join(root, `${name}-${hash}`)
-  const ready = join(dir, ".ready")
-  const lock = `${dir}.lock`
-  const deadline = Date.now() + INSTALL_WAIT_MS
-  while (!existsSync(ready)) {
-    try {
-      mkdirSync(lock)
-    } catch {
-      // Another process is building it; a lock left by a killed run is taken over.
-      if (lockIsStale(lock)) rmSync(lock, { recursive: true, force: true })
-      else if (Date.now() > deadline) throw new Error(`Python interop suites: gave up waiting for ${lock} (another run building the venv?)`)
-      else await sleep(500)
-      continue
-    }
-    try {
-      if (!existsSync(ready)) await build(name, dir, requirements)
-    } finally {
-      rmSync(lock, { recursive: true, force: true })
-    }
-  }
+  const dir = join(cacheRoot(), `${name}-${hash}`)
+  const ready = readyMarker(dir)
+  await buildOnce(dir, "Python interop suites", () => build(name, dir, requirements))
   return {
     name,
     dir,
@@ -150,25 +121,48 @@ export const pythonEnv = (name: PythonEnvName = "sdk10"): Promise<PythonEnv> => 
   return env
 }
 
-/** Runs a Python script from `test/python/` (or inline code with `-c`) in an environment and returns stdout; throws with stderr's tail on failure. */
+/** A finished Python run: its output, and what the script handed back through `peer_result.emit`. */
+export interface PythonRun {
+  readonly stdout: string
+  readonly stderr: string
+  readonly code: number
+  /** The script's `emit(...)` value; undefined when it emitted nothing. */
+  readonly result: unknown
+}
+
+/**
+ * Runs a Python script from `test/python/` (or inline code with `-c`) in an environment. The script's
+ * result travels through a file (`DOJO_PEER_RESULT`, written by `peer_result.emit`), never stdout,
+ * where SDK logging threads can interleave their lines with ours.
+ */
 export const runPython = async (
   env: PythonEnv,
   args: ReadonlyArray<string>,
   options: { readonly env?: Record<string, string>; readonly stdin?: string; readonly cwd?: string } = {}
-): Promise<{ readonly stdout: string; readonly stderr: string; readonly code: number }> => {
-  const proc = Bun.spawn([env.python, ...args], {
-    cwd: options.cwd ?? pythonDir,
-    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, PYTHONPATH: pythonDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", ...options.env }
-  })
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited
-  ])
-  return { stdout, stderr, code }
+): Promise<PythonRun> => {
+  const dir = mkdtempSync(join(tmpdir(), "dojo-peer-"))
+  const resultFile = join(dir, "result.json")
+  try {
+    const proc = Bun.spawn([env.python, ...args], {
+      cwd: options.cwd ?? pythonDir,
+      stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, PYTHONPATH: pythonDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", ...options.env, DOJO_PEER_RESULT: resultFile }
+    })
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    const result: unknown = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, "utf8")) : undefined
+    return { stdout, stderr, code, result }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The result a script emitted; throws with its exit code and stderr's tail when it failed or emitted nothing. */
+export const peerResult = <A>(run: PythonRun, script: string): A => {
+  if (run.code !== 0 || run.result === undefined)
+    throw new Error(`${script} exited ${run.code} without its result: ${(run.stderr.trim() || run.stdout.trim()).split("\n").slice(-6).join(" | ")}`)
+  return run.result as A
 }
 
 /** A long-running Python peer (an SDK Axon, a load generator): its first `READY <json>` stdout line, and a stop that kills it. */

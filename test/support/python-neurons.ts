@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { type PythonEnv, type PythonPeer, runPython, spawnPython } from "./python-env.ts"
+import { type PythonEnv, type PythonPeer, peerResult, runPython, spawnPython } from "./python-env.ts"
 
 /** A bittensor-wallet wallet on disk (created by the Python side when missing, with no password). */
 export interface PyWallet {
@@ -94,8 +94,5 @@ export const pythonDendrite = async (
 ): Promise<{ readonly hotkey: string; readonly coldkey: string; readonly results: ReadonlyArray<PyCallResult> }> => {
   const job = { wallet, calls, create_only: options.createOnly ?? false, external_ip: options.externalIp ?? "127.0.0.1" }
   const out = await runPython(env, ["dojo_dendrite.py"], { stdin: JSON.stringify(job) })
-  const line = out.stdout.trim().split("\n").at(-1) ?? ""
-  if (out.code !== 0 || !line.startsWith("{"))
-    throw new Error(`dojo_dendrite.py failed (${out.code}): ${out.stderr.trim().split("\n").slice(-6).join(" | ")}`)
-  return JSON.parse(line)
+  return peerResult(out, "dojo_dendrite.py")
 }

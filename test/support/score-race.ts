@@ -5,15 +5,15 @@
  */
 import { Effect, Redacted } from "effect"
 import { storeConfigFromUrl } from "../../src/adapters/store/sql-client.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
+import { allStores } from "./validator-stores.ts"
 
 const [url, requestId, label, startAt] = process.argv.slice(2)
 if (url === undefined || requestId === undefined || label === undefined || startAt === undefined)
   throw new Error("usage: score-race.ts <store url> <request id> <label> <start epoch ms>")
 
 const program = Effect.gen(function* () {
-  const store = yield* ValidatorStore
+  const store = yield* allStores
   yield* Effect.sleep(Math.max(0, Number(startAt) - Date.now()))
   return yield* store
     .recordScoring({
@@ -28,6 +28,6 @@ const program = Effect.gen(function* () {
       Effect.as("scored"),
       Effect.catchAll((e) => Effect.succeed(e._tag))
     )
-}).pipe(Effect.provide(ValidatorStoreLive(storeConfigFromUrl(Redacted.make(url)))))
+}).pipe(Effect.provide(ValidatorStoreSql.layer(storeConfigFromUrl(Redacted.make(url)))))
 
 console.log(JSON.stringify({ outcome: await Effect.runPromise(program) }))

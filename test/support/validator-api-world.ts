@@ -17,7 +17,7 @@ import { DashboardDataLive, defaultDashboardSettings } from "../../src/adapters/
 import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../../src/adapters/mturk/access.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import type { RankingRequest } from "../../src/domain/wire/protocol.ts"
 import { RankingRequestSynapse } from "../../src/domain/wire/synapses.ts"
@@ -69,7 +69,7 @@ export const startValidatorApiWorld = async (): Promise<ValidatorApiWorld> => {
   )
   const base = Layer.mergeAll(
     ChainMemory.layer(worldChain([{ hotkey: miner.ss58Address, axon: { ip: minerAxon.bound.ip, port: minerAxon.bound.port } }])),
-    ValidatorStoreLive({ _tag: "sqlite", filename: storeFile }),
+    ValidatorStoreSql.layer({ _tag: "sqlite", filename: storeFile }),
     RequestRandomnessLive.layer,
     DendriteLive.layer({ hotkey: validatorKey }),
     layerDev(VALIDATOR_WALLET),

@@ -25,7 +25,11 @@ import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import * as PreferenceDataLive from "../../src/adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
-import { ValidatorStoreLive } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ApiKeyStoreSql from "../../src/adapters/store/api-key-store-sql.ts"
+import * as DashboardReadModelSql from "../../src/adapters/store/dashboard-read-model-sql.ts"
+import * as RequestLedgerSql from "../../src/adapters/store/request-ledger-sql.ts"
+import * as ScoreLedgerSql from "../../src/adapters/store/score-ledger-sql.ts"
+import { SqlLive } from "../../src/adapters/store/sql-client.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { rewardRule } from "../../src/domain/scoring/reward-rule.ts"
 import { deliverResults } from "../../src/pipeline/validator/deliver-results.ts"
@@ -35,7 +39,8 @@ import { setWeights } from "../../src/pipeline/validator/set-weights.ts"
 import { ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
 import { Chain } from "../../src/services/chain.ts"
 import { PreferenceData } from "../../src/services/preference-data.ts"
-import { ValidatorStore } from "../../src/services/validator-store.ts"
+import { RequestLedger } from "../../src/services/request-ledger.ts"
+import { allStores } from "./validator-stores.ts"
 import { NETUID, testValidatorSettings, VALIDATOR_WALLET, validatorKey, worldChain } from "./validator-world.ts"
 import { Uid } from "../../src/domain/chain/ids.ts"
 
@@ -76,14 +81,17 @@ const harnessLayers = (config: HarnessConfig) => {
       setWeights: (...args: Parameters<typeof c.setWeights>) => Effect.zipRight(Effect.sleep(config.delays.weightsMs), c.setWeights(...args))
     }))
   ).pipe(Layer.provide(chain))
-  const slowStore = Layer.effect(
-    ValidatorStore,
-    Effect.map(ValidatorStore, (s) => ({
+  const slowLedger = Layer.effect(
+    RequestLedger,
+    Effect.map(RequestLedger, (s) => ({
       ...s,
       saveRequest: (input: Parameters<typeof s.saveRequest>[0]) => Effect.zipRight(Effect.sleep(config.delays.saveMs), s.saveRequest(input)),
       recordScoring: (input: Parameters<typeof s.recordScoring>[0]) => Effect.zipRight(Effect.sleep(config.delays.scoreMs), s.recordScoring(input))
     }))
-  ).pipe(Layer.provide(ValidatorStoreLive({ _tag: "sqlite", filename: config.store })))
+  ).pipe(Layer.provide(RequestLedgerSql.layer))
+  const slowStore = Layer.mergeAll(slowLedger, ScoreLedgerSql.layer, ApiKeyStoreSql.layer, DashboardReadModelSql.layer).pipe(
+    Layer.provide(SqlLive({ _tag: "sqlite", filename: config.store }))
+  )
   return Layer.mergeAll(
     slowChain,
     slowStore,
@@ -114,7 +122,7 @@ const harnessLayers = (config: HarnessConfig) => {
 /** The harness's whole run. */
 export const harness = (config: HarnessConfig) =>
   Effect.gen(function* () {
-    const store = yield* ValidatorStore
+    const store = yield* allStores
     const chain = yield* Chain
     const data = yield* PreferenceData
 

@@ -17,7 +17,7 @@ import * as MTurkAccessLive from "../../src/adapters/mturk/access.ts"
 import * as PreferenceDataLive from "../../src/adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
 import type { StoreConfig } from "../../src/adapters/store/sql-client.ts"
-import { ValidatorStoreLive, ValidatorStoreTest } from "../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import type { Hyperparameters } from "../../src/domain/chain/metagraph.ts"
@@ -125,7 +125,7 @@ export const worldLayers = (options: WorldOptions) => {
     layerDev(VALIDATOR_WALLET),
     DendriteLive.layer({ hotkey: validatorKey }),
     axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: options.axonIp ?? "127.0.0.3", port: 0 }),
-    options.store === undefined ? ValidatorStoreTest : ValidatorStoreLive(options.store),
+    options.store === undefined ? ValidatorStoreSql.layerTest : ValidatorStoreSql.layer(options.store),
     PreferenceDataLive.layer({ seed: options.seedPath, evaluation: [options.evaluationPath ?? options.seedPath] }).pipe(
       Layer.provide(BunContext.layer)
     ),

@@ -5,7 +5,7 @@
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { createHash, randomBytes } from "node:crypto"
-import { ValidatorStore, type ApiKey, type NewApiKey } from "../../services/validator-store.ts"
+import { ApiKeyStore, type ApiKey, type NewApiKey } from "../../services/api-key-store.ts"
 
 /** Prefix of every key, so a leaked one is recognisable (secret scanners, logs). */
 export const API_KEY_PREFIX = "dojo_"
@@ -38,7 +38,7 @@ export interface CreatedApiKey {
 
 /** Creates and stores a key; only its hash is stored. */
 export const createApiKey = Effect.fn("ApiKeys.create")(function* (input: { readonly name: string; readonly rateLimitPerMinute: number }) {
-  const store = yield* ValidatorStore
+  const store = yield* ApiKeyStore
   const key = generateApiKey()
   const record: NewApiKey = {
     id: generateApiKeyId(),
@@ -55,7 +55,7 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function* (input: { read
 /** The live (not revoked) key record for a presented key; none for a malformed, unknown or revoked one. */
 export const findKey = Effect.fn("ApiKeys.find")(function* (key: Redacted.Redacted<string>) {
   if (!isWellFormedKey(key)) return Option.none<ApiKey>()
-  const store = yield* ValidatorStore
+  const store = yield* ApiKeyStore
   return yield* store.findApiKey(hashApiKey(key))
 })
 

@@ -22,7 +22,9 @@ import {
 import type { Netuid } from "../../domain/chain/ids.ts"
 import { Chain, type ChainError } from "../../services/chain.ts"
 import type { StoreError } from "../../services/store-error.ts"
-import { type ScoreHistoryRow, type StoredRequest, type StoreStats, ValidatorStore } from "../../services/validator-store.ts"
+import { DashboardReadModel, type ScoreHistoryRow, type StoreStats } from "../../services/dashboard-read-model.ts"
+import { RequestLedger, type StoredRequest } from "../../services/request-ledger.ts"
+import { ScoreLedger } from "../../services/score-ledger.ts"
 
 /** Settings of the dashboard. */
 export interface DashboardSettings {
@@ -192,7 +194,9 @@ const now = Effect.map(Clock.currentTimeMillis, (ms) => ms / 1000)
 /** Builds the service; its accuracy sampler runs until the scope closes. */
 export const makeDashboardData = (settings: DashboardSettings) =>
   Effect.gen(function* () {
-    const store = yield* ValidatorStore
+    const ledger = yield* RequestLedger
+    const scoreLedger = yield* ScoreLedger
+    const readModel = yield* DashboardReadModel
     const chain = yield* Chain
     const samples = yield* Ref.make<ReadonlyArray<AccuracySample>>([])
     const scoredCache = new Map<string, StoredRequest>()
@@ -200,7 +204,7 @@ export const makeDashboardData = (settings: DashboardSettings) =>
 
     const sampleAccuracy = Effect.gen(function* () {
       const t = yield* now
-      const counts = yield* store.accuracyCounts(t - settings.accuracyWindowSeconds)
+      const counts = yield* ledger.accuracyCounts(t - settings.accuracyWindowSeconds)
       // Kept in time order whatever order the samples arrive in.
       yield* Ref.update(samples, (list) =>
         [...list, { at: t, counts }].sort((a, b) => a.at - b.at).slice(-Math.max(1, settings.accuracySamplesKept))
@@ -211,8 +215,8 @@ export const makeDashboardData = (settings: DashboardSettings) =>
 
     const overview = Effect.gen(function* () {
       const [stats, last, sample, head] = yield* Effect.all([
-        store.stats,
-        store.lastWeights,
+        readModel.stats,
+        scoreLedger.lastWeights,
         latestSample,
         Effect.either(chain.metagraph(settings.netuid))
       ])
@@ -248,7 +252,7 @@ export const makeDashboardData = (settings: DashboardSettings) =>
     }).pipe(Effect.withSpan("Dashboard.overview"))
 
     const metagraph = Effect.gen(function* () {
-      const [m, scores, last, sample] = yield* Effect.all([chain.metagraph(settings.netuid), store.loadScores, store.lastWeights, latestSample])
+      const [m, scores, last, sample] = yield* Effect.all([chain.metagraph(settings.netuid), scoreLedger.loadScores, scoreLedger.lastWeights, latestSample])
       const scoreOf = new Map(scores.map((s) => [s.uid, s] as const))
       const shares = Option.match(last, { onNone: () => new Map<number, number>(), onSome: (w) => weightShares(w.uids, w.weights) })
       const neurons = m.neurons.map((n): NeuronView => {
@@ -281,10 +285,10 @@ export const makeDashboardData = (settings: DashboardSettings) =>
     /** Snapshot rows of the window, re-read when new weights were recorded (or the copy is stale). */
     const historyRows = Effect.gen(function* () {
       const t = yield* now
-      const last = yield* store.lastWeights
+      const last = yield* scoreLedger.lastWeights
       const key = Option.match(last, { onNone: () => "none", onSome: (w) => `${w.block}:${w.at}` })
       if (history !== undefined && history.key === key && t - history.at < HISTORY_TTL_SECONDS) return history.rows
-      const rows = yield* store.scoreHistory(t - settings.historySeconds)
+      const rows = yield* readModel.scoreHistory(t - settings.historySeconds)
       history = { key, at: t, rows }
       return rows
     })
@@ -313,7 +317,7 @@ export const makeDashboardData = (settings: DashboardSettings) =>
       Effect.gen(function* () {
         const cached = scoredCache.get(requestId)
         if (cached !== undefined) return Option.some(cached)
-        const found = yield* store.getRequest(requestId)
+        const found = yield* ledger.getRequest(requestId)
         if (Option.isSome(found) && found.value.status === "scored") {
           if (scoredCache.size >= DETAIL_CACHE) scoredCache.delete(scoredCache.keys().next().value as string)
           scoredCache.set(requestId, found.value)
@@ -325,11 +329,11 @@ export const makeDashboardData = (settings: DashboardSettings) =>
 
     const requests = (offset: number, limit: number) =>
       Effect.gen(function* () {
-        const stats = yield* store.stats
+        const stats = yield* readModel.stats
         const total = Math.min(stats.requests, settings.requestsCap)
         const from = Math.max(0, Math.min(offset, Math.max(0, total - 1)))
         const size = Math.max(1, Math.min(limit, 100, total - from))
-        const recent = total === 0 ? [] : (yield* store.recentRequests(from + size)).slice(from)
+        const recent = total === 0 ? [] : (yield* readModel.recentRequests(from + size)).slice(from)
         const rows = yield* Effect.forEach(recent, (r) =>
           Effect.gen(function* () {
             const full = r.status === "scored" ? yield* storedRequest(r.requestId) : Option.none<StoredRequest>()
@@ -390,5 +394,5 @@ export const makeDashboardData = (settings: DashboardSettings) =>
   })
 
 /** The dashboard's data over the ambient store and chain, its accuracy sampler scoped to the layer. */
-export const DashboardDataLive = (settings: DashboardSettings): Layer.Layer<DashboardData, never, ValidatorStore | Chain> =>
+export const DashboardDataLive = (settings: DashboardSettings): Layer.Layer<DashboardData, never, RequestLedger | ScoreLedger | DashboardReadModel | Chain> =>
   Layer.scoped(DashboardData, makeDashboardData(settings))

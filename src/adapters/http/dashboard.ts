@@ -1,7 +1,8 @@
 /**
  * The validator dashboard as an `HttpRouter`, to mount on the validator's HTTP server (same port as its
- * API): `GET /` and `GET /dashboard` serve one self-contained page (inline CSS and JS, no external
- * requests, enforced by its Content-Security-Policy); the page polls the JSON endpoints under
+ * API): `GET /` and `GET /dashboard` serve one self-contained page (inline CSS and JS built from
+ * `dashboard-client/` by `dashboard-page.ts`, no external requests, enforced by its
+ * Content-Security-Policy); the page polls the JSON endpoints under
  * `/dashboard/api/` and updates in place:
  *
  * - `overview`: chain head, neuron counts, store stats, last set_weights with weight shares.
@@ -10,13 +11,13 @@
  * - `requests?offset=0&limit=25`: recent requests (capped) with their consensus and best completion.
  * - `requests/:id`: one request's completions, consensus and per-miner scores.
  *
- * Needs `DashboardData` (see `dashboard-data.ts`: `DashboardDataLive(settings)` over `ValidatorStore` and `Chain`).
+ * Needs `DashboardData` (see `dashboard-data.ts`: `DashboardDataLive(settings)` over the validator's stores and `Chain`).
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option, type ParseResult, Schema } from "effect"
 import { bodyErrorMessage } from "../../domain/wire/synapse.ts"
 import { DashboardData, type DashboardError } from "./dashboard-data.ts"
-import { dashboardCsp, dashboardHtml } from "./dashboard-page.ts"
+import { dashboardPage, type DashboardPageError } from "./dashboard-page.ts"
 
 const json = (body: unknown, status = 200) =>
   HttpServerResponse.unsafeJson(body, { status, headers: { "cache-control": "no-store", "x-content-type-options": "nosniff" } })
@@ -49,24 +50,36 @@ const HistoryQuery = Schema.Struct({
 
 const RequestsQuery = Schema.Struct({ offset: int(0, 1_000_000, 0), limit: int(1, 100, 25) })
 
-const page = HttpServerResponse.text(dashboardHtml, {
-  contentType: "text/html; charset=utf-8",
-  headers: {
-    "content-security-policy": dashboardCsp,
-    "cache-control": "no-cache",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY"
-  }
-})
+/** A page that cannot be built is a broken install: 500 with a generic text, the reason in the log. */
+const pageBroken = (e: DashboardPageError) =>
+  Effect.as(
+    Effect.logError("dashboard: page unavailable").pipe(Effect.annotateLogs({ error: e.message })),
+    HttpServerResponse.text("dashboard unavailable", { status: 500 })
+  )
+
+const page = dashboardPage.pipe(
+  Effect.map(({ html, csp }) =>
+    HttpServerResponse.text(html, {
+      contentType: "text/html; charset=utf-8",
+      headers: {
+        "content-security-policy": csp,
+        "cache-control": "no-cache",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "x-frame-options": "DENY"
+      }
+    })
+  ),
+  Effect.catchAll(pageBroken)
+)
 
 const withData = <A>(f: (data: typeof DashboardData.Service) => Effect.Effect<A, DashboardError>) =>
   Effect.flatMap(DashboardData, f)
 
 /** The dashboard's routes (page and JSON API). */
 export const dashboardRouter = HttpRouter.empty.pipe(
-  HttpRouter.get("/", Effect.succeed(page)),
-  HttpRouter.get("/dashboard", Effect.succeed(page)),
+  HttpRouter.get("/", page),
+  HttpRouter.get("/dashboard", page),
   HttpRouter.get(
     "/dashboard/api/overview",
     withData((d) => d.overview).pipe(Effect.map(json), Effect.catchAll(unavailable))

@@ -4,7 +4,7 @@
  *
  * | path | what |
  * | --- | --- |
- * | `/api/v1/*` | the scoring API (`score-api.ts`), OpenAPI document at `/api/v1/openapi.json` |
+ * | `/api/v1/*` | the scoring API (`score-api.ts`, handlers in `score-api-handlers.ts`), OpenAPI document at `/api/v1/openapi.json` |
  * | `/metrics` | Prometheus text format; the store gauges are refreshed on each scrape |
  * | `/healthz` | `200 {"status":"ok"}` while the server runs |
  * | anything else | the extra routers, in the order given (e.g. the dashboard) |
@@ -22,7 +22,7 @@
  * server effect. A router that claims a reserved path (`/api/v1…`, `/metrics`, `/healthz`) is refused with
  * `ValidatorHttpError` before anything listens, rather than failing inside the router at the first request.
  *
- * Needs the services of the scoring pipeline (`ValidatorStore`, `Chain`, `Dendrite`, `Wallet`,
+ * Needs the services of the scoring pipeline (`RequestLedger`, `ScoreLedger`, `Chain`, `Dendrite`, `Wallet`,
  * `ValidatorSettings`). Connections may stay silent for the query timeout plus 15 s (Bun's default of 10 s
  * would cut a score request while the miners think).
  */
@@ -31,9 +31,10 @@ import { BunHttpServer } from "@effect/platform-bun"
 import { Chunk, Clock, Data, Effect, Exit, Layer } from "effect"
 import { recordApiRequest, recordStoreStats, registerValidatorMetrics } from "../../pipeline/validator/metrics.ts"
 import { ValidatorSettings } from "../../pipeline/validator/settings.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { DashboardReadModel } from "../../services/dashboard-read-model.ts"
 import { metricsResponse } from "./metrics.ts"
-import { makeScoreApiApp, OPENAPI_PATH } from "./score-api.ts"
+import { OPENAPI_PATH } from "./score-api.ts"
+import { makeScoreApiApp } from "./score-api-handlers.ts"
 
 /** Where the server listens. */
 export interface ValidatorHttpConfig {
@@ -112,7 +113,7 @@ const withApiMetrics = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerRe
 
 /** `/metrics`: refreshes the store gauges (a failing store only leaves them stale), then renders everything. */
 const metricsRoute = Effect.gen(function* () {
-  const store = yield* ValidatorStore
+  const store = yield* DashboardReadModel
   yield* store.stats.pipe(
     Effect.flatMap(recordStoreStats),
     Effect.catchAll((e) => Effect.logWarning("store stats unavailable for /metrics").pipe(Effect.annotateLogs({ error: e.message })))

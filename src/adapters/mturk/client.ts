@@ -78,6 +78,18 @@ const toAssignment = (a: Assignment): MTurkAssignment => ({
   answer: a.Answer ?? ""
 })
 
+/** The AWS SDK clients' `credentials` option: the secrets unwrapped only here; none to use the SDK's default chain. */
+export const sdkCredentials = (credentials: AwsCredentials | undefined) =>
+  credentials === undefined
+    ? {}
+    : {
+        credentials: {
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: Redacted.value(credentials.secretAccessKey),
+          ...(credentials.sessionToken === undefined ? {} : { sessionToken: Redacted.value(credentials.sessionToken) })
+        }
+      }
+
 /** Builds the MTurk service for one environment and set of credentials. */
 export const make = (options: MTurkClientOptions): MTurk["Type"] => {
   const credentials = options.credentials
@@ -85,15 +97,7 @@ export const make = (options: MTurkClientOptions): MTurk["Type"] => {
     region: "us-east-1",
     endpoint: options.endpoint ?? MTURK_ENDPOINTS[options.environment],
     maxAttempts: options.maxAttempts ?? 3,
-    ...(credentials === undefined
-      ? {}
-      : {
-          credentials: {
-            accessKeyId: credentials.accessKeyId,
-            secretAccessKey: Redacted.value(credentials.secretAccessKey),
-            ...(credentials.sessionToken === undefined ? {} : { sessionToken: Redacted.value(credentials.sessionToken) })
-          }
-        })
+    ...sdkCredentials(credentials)
   })
   const timeout = Duration.decode(options.callTimeout ?? "30 seconds")
 

@@ -4,10 +4,10 @@
  * nothing else: only the short-lived, ListAssignmentsForHIT-only credentials it returns leave the miner.
  */
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts"
-import { Config, type ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { Config, type ConfigError, Effect, Layer, Option } from "effect"
 import type { MTurkEnvironment } from "../../domain/wire/protocol.ts"
 import type { ValidatorCredentials } from "../../services/validator-credentials.ts"
-import { type AwsCredentials, credentialsConfig } from "./client.ts"
+import { type AwsCredentials, credentialsConfig, sdkCredentials } from "./client.ts"
 import { type AssumeRole, layer as issuerLayer, layerUnavailable } from "./validator-credentials.ts"
 
 /** Settings of the STS client. */
@@ -29,15 +29,7 @@ export const stsAssumeRole = (options: StsOptions): AssumeRole => {
     region: options.region ?? "us-east-1",
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(credentials === undefined
-      ? {}
-      : {
-          credentials: {
-            accessKeyId: credentials.accessKeyId,
-            secretAccessKey: Redacted.value(credentials.secretAccessKey),
-            ...(credentials.sessionToken === undefined ? {} : { sessionToken: Redacted.value(credentials.sessionToken) })
-          }
-        })
+    ...sdkCredentials(credentials)
   })
   return async (input, signal) => {
     const out = await client.send(

@@ -7,7 +7,9 @@
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
+import type { StoreError } from "../../services/store-error.ts"
+import { asStoreError } from "./columns.ts"
 
 type Migration = Effect.Effect<void, SqlError, SqlClient.SqlClient>
 
@@ -151,3 +153,11 @@ const migrator = Migrator.make({})
 /** Applies the migrations not yet recorded in `table` (one transaction); returns the ones it ran. */
 export const runMigrations = (table: string, migrations: Record<string, Migration>) =>
   migrator({ loader: Migrator.fromRecord(migrations), table })
+
+/**
+ * The validator's schema, migrated before any of its stores is built. One layer value, so a build that
+ * provides several stores over one `SqlClient` migrates once (layers are memoised by reference).
+ */
+export const validatorSchema: Layer.Layer<never, StoreError, SqlClient.SqlClient> = Layer.effectDiscard(
+  runMigrations("dojo_validator_migrations", validatorMigrations).pipe(asStoreError("migrate"))
+)

@@ -126,9 +126,6 @@ export const parseSynapseBody = (bytes: Uint8Array): Either.Either<Record<string
       : Either.left("body must be a JSON object")
   )
 
-/** `parseSynapseBody` of a text (its UTF-8 bytes). */
-export const parseJsonObject = (text: string): Either.Either<Record<string, unknown>, string> => parseSynapseBody(new TextEncoder().encode(text))
-
 /**
  * Decodes a reply the way the SDK dendrite merges it: every mutable field from the reply, every immutable
  * field as we sent it (`sent` is our own wire body).

@@ -8,21 +8,21 @@
 import { Effect } from "effect"
 import { windowStart } from "../../domain/scoring/accuracy.ts"
 import { accuracyFactor, type RewardRule } from "../../domain/scoring/reward-rule.ts"
-import { ValidatorStore, type AccuracyCount } from "../../services/validator-store.ts"
+import { RequestLedger, type AccuracyCount } from "../../services/request-ledger.ts"
 import { ValidatorSettings } from "./settings.ts"
 
 /** A miner's multiplier in [0, 1] by hotkey. */
 export type AccuracyLookup = (hotkey: string) => number
 
-/** The factors a tally of outcomes gives under `rule` (read when called, so a tally updated in place is seen). */
-export const lookupFrom = (counts: ReadonlyMap<string, AccuracyCount>, rule: RewardRule): AccuracyLookup => (hotkey) => {
+/** The factors a tally of outcomes gives under `rule`. */
+const lookupFrom = (counts: ReadonlyMap<string, AccuracyCount>, rule: RewardRule): AccuracyLookup => (hotkey) => {
   const c = counts.get(hotkey)
   return accuracyFactor(rule, c?.correct ?? 0, c?.answered ?? 0)
 }
 
 /** The current window's tally (unix seconds `now`), as counts per hotkey. */
-export const accuracyTally = Effect.fn("Validator.accuracyTally")(function* (now: number) {
-  const store = yield* ValidatorStore
+const accuracyTally = Effect.fn("Validator.accuracyTally")(function* (now: number) {
+  const store = yield* RequestLedger
   const settings = yield* ValidatorSettings
   return yield* store.accuracyCounts(windowStart(now, settings.evaluationWindowSeconds))
 })

@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { type Backoff, backoffSeconds } from "../../domain/backoff.ts"
 import { RankingResultSynapse } from "../../domain/wire/synapses.ts"
 import { Dendrite, isSuccess } from "../../services/dendrite.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { RequestLedger } from "../../services/request-ledger.ts"
 import { nowSeconds } from "../clock.ts"
 import { ValidatorSettings } from "./settings.ts"
 
@@ -22,7 +22,7 @@ export const retryDelaySeconds = (attempts: number): number => backoffSeconds(at
 
 /** Delivers what is due; returns how many were delivered. */
 export const deliverResults = Effect.fn("Validator.deliverResults")(function* () {
-  const store = yield* ValidatorStore
+  const store = yield* RequestLedger
   const dendrite = yield* Dendrite
   const settings = yield* ValidatorSettings
   const due = yield* store.pendingDeliveries(yield* nowSeconds, BATCH)

@@ -15,7 +15,8 @@
  * | `dojo_validator_store_bytes`, `…_store_requests{status}`, `…_store_deliveries_pending` | gauge | | `recordStoreStats`: the HTTP server on each `/metrics` scrape |
  */
 import { Effect, Metric, MetricBoundaries } from "effect"
-import type { RequestKind, StoreStats } from "../../services/validator-store.ts"
+import type { StoreStats } from "../../services/dashboard-read-model.ts"
+import type { RequestKind } from "../../services/request-ledger.ts"
 
 /** RankingRequests sent (each to a sample of miners), by kind: seed, evaluation, api. */
 export const requestsSent = Metric.counter("dojo_validator_requests_sent_total", {

@@ -10,7 +10,7 @@ import { aggregateAssignments, assignmentScores } from "../../domain/mturk/forma
 import { refuse } from "../../domain/refusal.ts"
 import type { MTurkResponse } from "../../domain/wire/protocol.ts"
 import { MTurkAccess } from "../../services/mturk-access.ts"
-import { ValidatorStore, type MergeOutcome, type StoredRequest } from "../../services/validator-store.ts"
+import { RequestLedger, type MergeOutcome, type StoredRequest } from "../../services/request-ledger.ts"
 import { nowSeconds } from "../clock.ts"
 
 /** The merge outcomes that refuse the response. */
@@ -38,7 +38,7 @@ const refusedBeforeMerge = (request: StoredRequest, sender: string, hitId: strin
 
 /** Verifies and merges one MTurkResponse from `sender` (an already signature-verified hotkey). */
 export const handleMTurkResponse = Effect.fn("Validator.handleMTurkResponse")(function* (sender: string, body: MTurkResponse) {
-  const store = yield* ValidatorStore
+  const store = yield* RequestLedger
   const access = yield* MTurkAccess
   if (body.aws_credentials === null) return yield* refuse(400, "aws_credentials are required to verify the HIT with MTurk")
 

@@ -5,13 +5,13 @@ import { MTurkResponseSynapse } from "../../domain/wire/synapses.ts"
 import { axonRoute, type AxonRoute } from "../../services/axon.ts"
 import { Chain } from "../../services/chain.ts"
 import type { MTurkAccess } from "../../services/mturk-access.ts"
-import type { ValidatorStore } from "../../services/validator-store.ts"
+import type { RequestLedger } from "../../services/request-ledger.ts"
 import { handleMTurkResponse } from "./mturk-response.ts"
 import { ValidatorSettings } from "./settings.ts"
 
 /** Builds the route with the services it needs captured. */
 export const mturkResponseRoute = Effect.gen(function* () {
-  const context = yield* Effect.context<Chain | ValidatorSettings | ValidatorStore | MTurkAccess>()
+  const context = yield* Effect.context<Chain | ValidatorSettings | RequestLedger | MTurkAccess>()
   const chain = yield* Chain
   const { netuid } = yield* ValidatorSettings
   return axonRoute(MTurkResponseSynapse, {

@@ -9,7 +9,7 @@ import type { RankingRequest } from "../../domain/wire/protocol.ts"
 import { RankingRequestSynapse } from "../../domain/wire/synapses.ts"
 import { answerRanks } from "../../domain/scoring/valid-ranks.ts"
 import { Dendrite } from "../../services/dendrite.ts"
-import type { StoredResponse } from "../../services/validator-store.ts"
+import type { StoredResponse } from "../../services/request-ledger.ts"
 import { nowSeconds } from "../clock.ts"
 
 /** What a query produced: the answers kept, and a count per HTTP status for metrics. */

@@ -13,7 +13,7 @@ import { selfMadePair } from "../../domain/scoring/self-made-pairs.ts"
 import { Chain } from "../../services/chain.ts"
 import { RequestRandomness } from "../../services/request-randomness.ts"
 import { PreferenceData } from "../../services/preference-data.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { RequestLedger } from "../../services/request-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { queryMiners } from "./query-miners.ts"
@@ -32,7 +32,7 @@ export interface QueryStepResult {
 export const queryStep = Effect.fn("Validator.queryStep")(function* () {
   const settings = yield* ValidatorSettings
   const chain = yield* Chain
-  const store = yield* ValidatorStore
+  const store = yield* RequestLedger
   const data = yield* PreferenceData
   const self = (yield* (yield* Wallet).hotkey).ss58Address
   const metagraph = yield* chain.metagraph(settings.netuid)

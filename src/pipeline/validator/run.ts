@@ -9,7 +9,7 @@ import { windowStart } from "../../domain/scoring/accuracy.ts"
 import { uidOf } from "../../domain/chain/metagraph.ts"
 import { Axon } from "../../services/axon.ts"
 import { Chain, NotRegistered } from "../../services/chain.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { RequestLedger } from "../../services/request-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { deliverResults } from "./deliver-results.ts"
@@ -61,7 +61,7 @@ export const weightsLoop = Effect.gen(function* () {
 export const runValidator = Effect.gen(function* () {
   const settings = yield* ValidatorSettings
   const chain = yield* Chain
-  const store = yield* ValidatorStore
+  const store = yield* RequestLedger
   const wallet = yield* Wallet
   const hotkey = yield* wallet.hotkey
   const metagraph = yield* chain.metagraph(settings.netuid)

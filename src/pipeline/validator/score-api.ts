@@ -13,7 +13,7 @@ import type { Completion, RankingResult } from "../../domain/wire/protocol.ts"
 import { buildRequest } from "../../domain/scoring/request-builder.ts"
 import { Chain } from "../../services/chain.ts"
 import { RequestRandomness } from "../../services/request-randomness.ts"
-import { ValidatorStore, type StoredResult } from "../../services/validator-store.ts"
+import { RequestLedger, type StoredResult } from "../../services/request-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { accuracyLookup } from "./accuracy-lookup.ts"
@@ -81,7 +81,7 @@ const inInputOrder = (texts: ReadonlyArray<string>, shown: ReadonlyArray<Complet
 export const scoreNow = Effect.fn("Validator.scoreNow")(function* (input: ScoreNowInput) {
   const settings = yield* ValidatorSettings
   const chain = yield* Chain
-  const store = yield* ValidatorStore
+  const store = yield* RequestLedger
   const self = (yield* (yield* Wallet).hotkey).ss58Address
   const metagraph = yield* chain.metagraph(settings.netuid)
   const rng = yield* (yield* RequestRandomness).rng
@@ -129,7 +129,7 @@ export const scoreNow = Effect.fn("Validator.scoreNow")(function* (input: ScoreN
 
 /** The state of an API request, if it exists and was made with `apiKeyId` (anyone else sees nothing). */
 export const finalResult = Effect.fn("Validator.finalResult")(function* (requestId: string, apiKeyId: string) {
-  const store = yield* ValidatorStore
+  const store = yield* RequestLedger
   const stored = yield* store.getRequest(requestId)
   return Option.flatMap(stored, (r): Option.Option<ApiRequestStatus> =>
     r.kind !== "api" || r.apiKeyId !== apiKeyId

@@ -9,9 +9,10 @@ import { computeConsensus, toRankingResult } from "../../domain/scoring/consensu
 import { neuronAt, isServing, type Metagraph } from "../../domain/chain/metagraph.ts"
 import { updateScores } from "../../domain/scoring/moving-average.ts"
 import { Chain } from "../../services/chain.ts"
-import { ValidatorStore, type AccuracyOutcome, type DeliveryTarget, type DueRequest } from "../../services/validator-store.ts"
+import { RequestLedger, type AccuracyOutcome, type DeliveryTarget, type DueRequest } from "../../services/request-ledger.ts"
+import { ScoreLedger } from "../../services/score-ledger.ts"
 import { nowSeconds } from "../clock.ts"
-import { accuracyTally, lookupFrom } from "./accuracy-lookup.ts"
+import { accuracyLookup } from "./accuracy-lookup.ts"
 import { recordScored } from "./metrics.ts"
 import { ValidatorSettings } from "./settings.ts"
 
@@ -24,7 +25,7 @@ const scoreRequest = Effect.fn("Validator.scoreRequest")(function* (
   metagraph: Metagraph,
   accuracy: (hotkey: string) => number
 ) {
-  const store = yield* ValidatorStore
+  const scoreLedger = yield* ScoreLedger
   const settings = yield* ValidatorSettings
   const consensus = computeConsensus({
     cids: due.request.completions.map((c) => c.cid),
@@ -47,7 +48,7 @@ const scoreRequest = Effect.fn("Validator.scoreRequest")(function* (
     }
   }
 
-  const previous = yield* store.loadScores
+  const previous = yield* scoreLedger.loadScores
   const scores = updateScores({
     previous,
     neurons: metagraph.neurons.map((n) => ({ uid: n.uid, hotkey: n.hotkey })),
@@ -68,19 +69,23 @@ const scoreRequest = Effect.fn("Validator.scoreRequest")(function* (
 
 /** Scores every request whose deadline has passed; returns how many it scored. */
 export const scoreDueRequests = Effect.fn("Validator.scoreDueRequests")(function* () {
-  const store = yield* ValidatorStore
+  const store = yield* RequestLedger
   const chain = yield* Chain
   const settings = yield* ValidatorSettings
   const now = yield* nowSeconds
   const due = yield* store.dueRequests(now, BATCH)
   if (due.length === 0) return 0
   const metagraph = yield* chain.metagraph(settings.netuid)
-  // The window's tally is read once per pass and kept up to date in memory as requests commit, so a
-  // pass costs one scan of the outcomes, not one per request.
-  const tally = new Map(yield* accuracyTally(now))
-  const accuracy = lookupFrom(tally, settings.rewardRule)
+  // The store's tally is the one rule: read once per pass, and again only after a commit added outcomes,
+  // so a pass costs one scan of the outcomes per scored evaluation, not one per request.
+  let accuracy = yield* accuracyLookup(now)
+  let stale = false
   let scored = 0
   for (const request of due) {
+    if (stale) {
+      accuracy = yield* accuracyLookup(now)
+      stale = false
+    }
     const decided = yield* scoreRequest(request, metagraph, accuracy)
     const committed = yield* store
       .recordScoring({
@@ -104,10 +109,7 @@ export const scoreDueRequests = Effect.fn("Validator.scoreDueRequests")(function
         Effect.annotateLogs({ request_id: request.request.request_id })
       )
     if (!committed) continue
-    for (const { hotkey, outcome } of decided.accuracyOutcomes) {
-      const c = tally.get(hotkey) ?? { correct: 0, answered: 0 }
-      tally.set(hotkey, { correct: c.correct + (outcome === "correct" ? 1 : 0), answered: c.answered + 1 })
-    }
+    stale = decided.accuracyOutcomes.length > 0
     scored++
     yield* recordScored(request.kind, now - request.deadlineAt)
     yield* Effect.logInfo("scored request").pipe(

@@ -17,7 +17,7 @@ import { blocksUntilWeightsAllowed, uidOf } from "../../domain/chain/metagraph.t
 import { scoreFor } from "../../domain/scoring/moving-average.ts"
 import { WeightsError, weightsForChain } from "../../domain/chain/weights.ts"
 import { Chain, type ChainError, NotRegistered, type SetWeightsResult } from "../../services/chain.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { ScoreLedger } from "../../services/score-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
 import { ValidatorSettings } from "./settings.ts"
@@ -45,7 +45,7 @@ export type SetWeightsOutcome =
 /** Sets weights from the stored scores, if the chain allows it now. */
 export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const chain = yield* Chain
-  const store = yield* ValidatorStore
+  const store = yield* ScoreLedger
   const settings = yield* ValidatorSettings
   const wallet = yield* Wallet
   const hotkey = yield* wallet.hotkey

@@ -13,10 +13,12 @@ import type { Netuid } from "../../domain/chain/ids.ts"
 import { isServing, uidOf, type Metagraph } from "../../domain/chain/metagraph.ts"
 import { startLocalnet, type Localnet } from "../../adapters/chain/localnet.ts"
 import * as MinerStoreSql from "../../adapters/store/miner-store-sql.ts"
-import { ValidatorStoreLive } from "../../adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../adapters/store/validator-store.ts"
 import { newColdkey, newHotkey } from "../../adapters/wallet/wallet-fs.ts"
 import { MinerStore } from "../../services/miner-store.ts"
-import { ValidatorStore } from "../../services/validator-store.ts"
+import { DashboardReadModel } from "../../services/dashboard-read-model.ts"
+import { RequestLedger } from "../../services/request-ledger.ts"
+import { ScoreLedger } from "../../services/score-ledger.ts"
 import { trainDemoModels, syntheticPairsJsonl, type DemoModel } from "./models.ts"
 import { freePort, spawnNeuron, type NeuronProcess } from "./processes.ts"
 import { cheaterShare, incentiveFollowsAccuracy, renderTable, type MinerRow } from "./report.ts"
@@ -204,11 +206,11 @@ export const runDemo = (options: DemoOptions) =>
     )
 
     const stores = yield* Effect.forEach(validators, (n) =>
-      Layer.build(ValidatorStoreLive({ _tag: "sqlite", filename: join(workDir, "neurons", n.name, "dojo.sqlite") }))
+      Layer.build(ValidatorStoreSql.layer({ _tag: "sqlite", filename: join(workDir, "neurons", n.name, "dojo.sqlite") }))
     )
     const firstStore = stores[0]!
-    const scored = Effect.map(Effect.provide(Effect.flatMap(ValidatorStore, (s) => s.stats), firstStore), (s) => s.scored)
-    const lastWeights = Effect.map(Effect.provide(Effect.flatMap(ValidatorStore, (s) => s.lastWeights), firstStore), Option.getOrUndefined)
+    const scored = Effect.map(Effect.provide(Effect.flatMap(DashboardReadModel, (s) => s.stats), firstStore), (s) => s.scored)
+    const lastWeights = Effect.map(Effect.provide(Effect.flatMap(ScoreLedger, (s) => s.lastWeights), firstStore), Option.getOrUndefined)
 
     const weightsBlock = yield* phase(
       `let the validators query, score and set weights (${requestTarget} scored requests)`,
@@ -238,7 +240,7 @@ export const runDemo = (options: DemoOptions) =>
       return total === 0 ? 0 : mine / total
     }
     const [scores, counts] = yield* Effect.provide(
-      Effect.flatMap(ValidatorStore, (s) => Effect.all([s.loadScores, s.accuracyCounts(0)])),
+      Effect.all([Effect.flatMap(ScoreLedger, (s) => s.loadScores), Effect.flatMap(RequestLedger, (s) => s.accuracyCounts(0))]),
       firstStore
     )
     const rows: MinerRow[] = miners.map((m) => {

@@ -13,7 +13,7 @@ import { RankingRequestSynapse } from "../../../src/domain/wire/synapses.ts"
 import { axonRoute, type ServingAxon } from "../../../src/services/axon.ts"
 import { readVector } from "../../support/shared.ts"
 import { freshNonce, post, signedRequest, startAxon } from "./axon-fixture.ts"
-import { TextSynapse } from "../../support/fixtures.ts"
+import { TextSynapse, testRankingRequest } from "../../support/fixtures.ts"
 
 
 const keys = readVector("keyfile-nacl.json").keys as Array<{ mnemonic: string; ss58_address_format42: string }>
@@ -76,21 +76,7 @@ describe("interop with a Python dendrite", () => {
   })
 })
 
-const base: RankingRequest = {
-  epoch_timestamp: 1718000000.5,
-  request_id: "req-1",
-  prompt: "p",
-  n_completions: 2,
-  completions: [
-    { cid: "a", text: "x" },
-    { cid: "b", text: "y" }
-  ],
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-}
+const base: RankingRequest = testRankingRequest()
 
 /** Flips one character of a string to another printable ASCII character. */
 const flip = (s: string, at: number, to: string) => {

@@ -8,27 +8,15 @@ import { Refusal } from "../../../src/domain/refusal.ts"
 import { axonRoute, type ServingAxon } from "../../../src/services/axon.ts"
 import { Dendrite, isSuccess, type DendriteResponse, type DendriteTarget } from "../../../src/services/dendrite.ts"
 import { freshNonce, post, signedRequest, startAxon, until } from "./axon-fixture.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 
 const miner = keypairFromUri("//Bob")
 const validator = keypairFromUri("//Alice")
 const eve = keypairFromUri("//Eve")
 
-const request = (prompt: string, extra: Partial<RankingRequest> = {}): RankingRequest => ({
-  epoch_timestamp: 1718000000.25,
-  request_id: "req-1",
-  prompt,
-  n_completions: 2,
-  completions: [
-    { cid: "a", text: "first" },
-    { cid: "b", text: "second" }
-  ],
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text",
-  ...extra
-})
+// epoch_timestamp is spelled out: a test rewrites it on the wire to NaN.
+const request = (prompt: string, extra: Partial<RankingRequest> = {}): RankingRequest =>
+  testRankingRequest({ epoch_timestamp: 1718000000.25, prompt, ...extra })
 
 /** The miner's handler: behaviour chosen by the prompt. */
 const forward = (_: unknown, body: RankingRequest) => {

@@ -10,6 +10,7 @@ import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { dendriteMessage, encodeBody, parseHeaders, wireBodyHash } from "../../../src/domain/wire/synapse.ts"
 import { RankingRequestSynapse } from "../../../src/domain/wire/synapses.ts"
 import { Dendrite, type DendriteResponse } from "../../../src/services/dendrite.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 
 const validator = keypairFromUri("//Alice")
 const miner = keypairFromUri("//Bob")
@@ -38,21 +39,7 @@ afterAll(() => server.stop(true))
 const runtime = ManagedRuntime.make(DendriteLive.layer({ hotkey: validator, externalIp: "203.0.113.7" }))
 afterAll(() => runtime.dispose())
 
-const request: RankingRequest = {
-  epoch_timestamp: 1718000000.5,
-  request_id: "req-1",
-  prompt: "Which is better? café",
-  n_completions: 2,
-  completions: [
-    { cid: "a", text: "x" },
-    { cid: "b", text: "y" }
-  ],
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-}
+const request: RankingRequest = testRankingRequest({ prompt: "Which is better? café" })
 
 const call = (timeout?: number): Promise<DendriteResponse<RankingRequest>> =>
   runtime.runPromise(

@@ -4,8 +4,8 @@ import { Effect, Option, Redacted } from "effect"
 import fc from "fast-check"
 import { createHash } from "node:crypto"
 import { createApiKey, findKey, generateApiKey, hashApiKey, isWellFormedKey, takeToken, type TokenBucket } from "../../../src/adapters/http/api-keys.ts"
-import { ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
+import { allStores } from "../../support/validator-stores.ts"
 
 describe("keys", () => {
   test("dojo_ + 43 base64url characters (32 bytes), all different, redacted when printed", () => {
@@ -24,7 +24,7 @@ describe("keys", () => {
   test("the store holds the SHA-256 hex of the key, never the key; lookup by key finds it until revoked", async () => {
     await Effect.runPromise(
       Effect.gen(function* () {
-        const store = yield* ValidatorStore
+        const store = yield* allStores
         const { record, key } = yield* createApiKey({ name: "app", rateLimitPerMinute: 30 })
         expect(record.keyHash).toBe(createHash("sha256").update(Redacted.value(key)).digest("hex"))
         expect(hashApiKey(key)).toBe(record.keyHash)
@@ -37,7 +37,7 @@ describe("keys", () => {
         expect(Option.isNone(yield* findKey(generateApiKey()))).toBe(true)
         expect(yield* store.revokeApiKey(record.id)).toBe(true)
         expect(Option.isNone(yield* findKey(key))).toBe(true)
-      }).pipe(Effect.provide(ValidatorStoreTest))
+      }).pipe(Effect.provide(ValidatorStoreSql.layerTest))
     )
   })
 })

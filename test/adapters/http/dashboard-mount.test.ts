@@ -1,7 +1,7 @@
 /**
  * The dashboard mounted where it runs: as an extra router of the validator's HTTP server (same port as
  * the scoring API, `/metrics` and `/healthz`), over a seeded store and the in-memory chain; the page
- * loads and goes live through it in headless Chromium when Chromium is there.
+ * loads and goes live through it in headless Chromium (the pinned one, see test/support/chromium.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
@@ -11,17 +11,17 @@ import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../../../src/adapters/http/dashboard.ts"
 import { DashboardDataLive, defaultDashboardSettings, type OverviewView } from "../../../src/adapters/http/dashboard-data.ts"
 import { serveValidatorHttp, type ServingValidatorHttp } from "../../../src/adapters/http/validator-server.ts"
-import { ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../../../src/pipeline/validator/settings.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
-import { findChromium, launchChromium } from "../../support/chromium.ts"
+import { allStores } from "../../support/validator-stores.ts"
+import { launchChromium } from "../../support/chromium.ts"
 import { seedStore, subnetSeed } from "../../support/dashboard-seed.ts"
 
 const subnet = subnetSeed({ neurons: 12, validators: 2, seed: 3 })
 const base = Layer.mergeAll(
   ChainMemory.layer(subnet.chainState),
-  ValidatorStoreTest,
+  ValidatorStoreSql.layerTest,
   RequestRandomnessLive.layer,
   DendriteLive.layer({ hotkey: subnet.validator }),
   layerDev("//Alice"),
@@ -37,7 +37,7 @@ let server: ServingValidatorHttp
 
 beforeAll(async () => {
   await runtime.runPromise(
-    Effect.flatMap(ValidatorStore, (s) =>
+    Effect.flatMap(allStores, (s) =>
       seedStore(s, subnet, { requests: 40, scoredFraction: 0.7, responsesPerRequest: 5, snapshots: 6, now: Date.now() / 1000, seed: 3 })
     )
   )
@@ -65,14 +65,8 @@ describe("dashboard on the validator HTTP server", () => {
     expect((await fetch(`${server.url}/dashboard/nothing-here`)).status).toBe(404)
   })
 
-  const lookup = findChromium()
   test("the page goes live in headless Chromium through this server", async () => {
-    const found = await lookup
-    if ("skip" in found) {
-      console.log(`browser check skipped: ${found.skip}`)
-      return
-    }
-    const browser = await launchChromium(found.path)
+    const browser = await launchChromium()
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
       const errors: Array<string> = []

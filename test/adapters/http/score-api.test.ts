@@ -14,7 +14,7 @@ import * as RequestRandomnessLive from "../../../src/adapters/request-randomness
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
 import { createApiKey } from "../../../src/adapters/http/api-keys.ts"
 import { serveValidatorHttp, type ServingValidatorHttp } from "../../../src/adapters/http/validator-server.ts"
-import { ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
@@ -23,7 +23,9 @@ import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requ
 import { defaultValidatorSettings, ValidatorSettings } from "../../../src/pipeline/validator/settings.ts"
 import { axonRoute, type ServingAxon } from "../../../src/services/axon.ts"
 import { Chain } from "../../../src/services/chain.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { ApiKeyStore } from "../../../src/services/api-key-store.ts"
+import { DashboardReadModel } from "../../../src/services/dashboard-read-model.ts"
+import { RequestLedger } from "../../../src/services/request-ledger.ts"
 import { Netuid } from "../../../src/domain/chain/ids.ts"
 
 const NETUID = Netuid.make(7)
@@ -56,7 +58,7 @@ const layerFor = (axons: ReadonlyArray<ServingAxon>) =>
         }
       ]
     }),
-    ValidatorStoreTest,
+    ValidatorStoreSql.layerTest,
     RequestRandomnessLive.layer,
     DendriteLive.layer({ hotkey: validatorHot }),
     layerDev("//Alice"),
@@ -71,7 +73,7 @@ let otherKey = ""
 let keyId = ""
 
 const run = <A, E>(effect: Effect.Effect<A, E, Services>): Promise<A> => runtime.runPromise(effect)
-const storedRequests = () => run(Effect.flatMap(ValidatorStore, (s) => Effect.map(s.stats, (x) => x.requests)))
+const storedRequests = () => run(Effect.flatMap(DashboardReadModel, (s) => Effect.map(s.stats, (x) => x.requests)))
 
 const helloRouter = HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerResponse.text("hello from an extra router")))
 
@@ -158,7 +160,7 @@ describe("POST /api/v1/score", () => {
     expect(total).toBeCloseTo(1, 12)
 
     expect(await storedRequests()).toBe(before + 1)
-    const stored = await run(Effect.flatMap(ValidatorStore, (s) => s.getRequest(body.request_id)))
+    const stored = await run(Effect.flatMap(RequestLedger, (s) => s.getRequest(body.request_id)))
     expect(Option.isSome(stored)).toBe(true)
     const req = Option.getOrThrow(stored)
     expect(req.kind).toBe("api")
@@ -201,7 +203,7 @@ describe("refusals store nothing", () => {
     await refused(valid, { key: null, headers: { authorization: `Basic ${btoa("u:p")}` } }, 401, "Unauthorized", /Bearer/)
     await refused(valid, { key: null, headers: { "x-api-key": "dojo_nope" } }, 401, "Unauthorized", /unknown or revoked/)
     const doomed = await run(createApiKey({ name: "doomed", rateLimitPerMinute: 10 }))
-    expect(await run(Effect.flatMap(ValidatorStore, (s) => s.revokeApiKey(doomed.record.id)))).toBe(true)
+    expect(await run(Effect.flatMap(ApiKeyStore, (s) => s.revokeApiKey(doomed.record.id)))).toBe(true)
     await refused(valid, { key: Redacted.value(doomed.key) }, 401, "Unauthorized", /unknown or revoked/)
   })
 
@@ -283,7 +285,7 @@ describe("GET /api/v1/score/{id}", () => {
     expect(final.status).toBe(200)
     expect(final.json.status).toBe("scored")
     expect(final.json.deadline_at).toBe(posted.json.deadline_at)
-    const stored = Option.getOrThrow(await run(Effect.flatMap(ValidatorStore, (s) => s.getRequest(id))))
+    const stored = Option.getOrThrow(await run(Effect.flatMap(RequestLedger, (s) => s.getRequest(id))))
     expect(final.json.result).toEqual({
       cid_to_consensus: stored.result!.cid_to_consensus,
       hotkey_to_score: stored.result!.hotkey_to_score,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { BunContext } from "@effect/platform-bun"
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import fc from "fast-check"
 import { rmSync, writeFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -8,13 +8,13 @@ import { trainingFacts } from "../../../src/adapters/data/reward-model-export.ts
 import * as HfLocal from "../../../src/adapters/scorer/hf-local.ts"
 import { type HfLocalScorerOptions, isHubModelId, loadHfRewardModel } from "../../../src/adapters/scorer/hf-local.ts"
 import { assemblePair } from "../../../src/domain/reward-model/pair-encoding.ts"
-import { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { defaultTrainingConfig, specLayout, type TrainedRewardModel, trainRewardModel } from "../../../src/domain/reward-model/training.ts"
 import { logit } from "../../../src/domain/reward-model/model.ts"
 import { generateSyntheticPreferences } from "../../../src/domain/data/synthetic-preferences.ts"
 import { makeEncoder, SEP_ID } from "../../../src/domain/reward-model/tokenizer-spec.ts"
 import { Scorer } from "../../../src/services/scorer.ts"
 import { removeTempDirs, tempDir, writeModelDir } from "../../support/reward-model-dir.ts"
+import { testCompletions, testRankingRequest } from "../../support/fixtures.ts"
 
 // Model training and ONNX sessions take seconds when the shared 2-core machine is busy.
 setDefaultTimeout(30_000)
@@ -30,14 +30,7 @@ beforeAll(() => {
 afterAll(removeTempDirs)
 
 const request = (prompt: string, texts: ReadonlyArray<string>, modality: "text" | "image" = "text") =>
-  Schema.decodeUnknownSync(RankingRequest)({
-    epoch_timestamp: 1,
-    request_id: "req-1",
-    prompt,
-    n_completions: texts.length,
-    completions: texts.map((text, i) => ({ cid: `c${i}`, text })),
-    modality
-  })
+  testRankingRequest({ prompt, completions: testCompletions(texts), modality })
 
 /** Builds the scorer layer and runs `f` with it. */
 const withScorer = <A, E>(options: Partial<HfLocalScorerOptions>, f: (s: Scorer["Type"]) => Effect.Effect<A, E>) =>

@@ -3,6 +3,7 @@ import { Effect, Either, Redacted } from "effect"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import * as HfRemoteScorer from "../../../src/adapters/scorer/hf-remote.ts"
 import type { ScoreOutcome } from "../../../src/services/scorer.ts"
+import { testCompletions, testRankingRequest } from "../../support/fixtures.ts"
 import { type HfPair, startHfInferenceStub, toyLogit } from "../../support/stubs/hf-inference.ts"
 
 const stub = startHfInferenceStub({ token: "hf_test_token" })
@@ -19,18 +20,8 @@ const scorer = (overrides: Partial<HfRemoteScorer.HfRemoteOptions> = {}) =>
     ...overrides
   })
 
-const request = (texts: ReadonlyArray<string>, prompt = "why is the sky blue"): RankingRequest => ({
-  epoch_timestamp: 1_767_000_000,
-  request_id: "req-1",
-  prompt,
-  n_completions: texts.length,
-  completions: texts.map((text, i) => ({ cid: `cid-${i}`, text })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-})
+const request = (texts: ReadonlyArray<string>, prompt = "why is the sky blue"): RankingRequest =>
+  testRankingRequest({ prompt, completions: testCompletions(texts, (i) => `cid-${i}`) })
 
 const run = (s: ReturnType<typeof scorer>, r: RankingRequest) => Effect.runPromise(Effect.either(s.score(r)))
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))

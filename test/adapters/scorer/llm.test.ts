@@ -4,6 +4,7 @@ import * as LlmScorer from "../../../src/adapters/scorer/llm.ts"
 import { LABEL_ALPHABET, LABEL_LENGTH } from "../../../src/domain/scoring/llm-scoring.ts"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { Scorer, type ScoreOutcome } from "../../../src/services/scorer.ts"
+import { testCompletions, testRankingRequest } from "../../support/fixtures.ts"
 import { type ChatBody, type ChatReply, startOpenAIStub } from "../../support/stubs/openai.ts"
 
 const KEY = "tg-test-key-123"
@@ -21,18 +22,8 @@ const scorer = (overrides: Partial<LlmScorer.LlmOptions> = {}) =>
     ...overrides
   })
 
-const request = (texts: ReadonlyArray<string>, cids = texts.map((_, i) => `cid-${i}`)): RankingRequest => ({
-  epoch_timestamp: 1_767_000_000,
-  request_id: "req-1",
-  prompt: "write a haiku about rain",
-  n_completions: texts.length,
-  completions: texts.map((text, i) => ({ cid: cids[i]!, text })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-})
+const request = (texts: ReadonlyArray<string>, cids = texts.map((_, i) => `cid-${i}`)): RankingRequest =>
+  testRankingRequest({ prompt: "write a haiku about rain", completions: testCompletions(texts, (i) => cids[i]!) })
 
 /** What the LLM was shown: the prompt and the labelled completions, in presentation order. */
 const shown = (body: ChatBody): { prompt: string; completions: Array<{ completion_id: string; text: string }> } =>

@@ -7,6 +7,7 @@ import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { MTurk } from "../../../src/services/mturk.ts"
 import { Scorer } from "../../../src/services/scorer.ts"
 import { startMTurkStub } from "../../support/stubs/mturk.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 
 const ARN = "arn:aws:sns:us-east-1:123456789012:dojo-mturk"
 const stub = startMTurkStub({ accessKeyIds: ["AKIDMINER"] })
@@ -20,23 +21,18 @@ const mturkLayer = MTurkClient.layer({
 })
 
 let counter = 0
-const request = (overrides: Partial<RankingRequest> = {}): RankingRequest => ({
-  epoch_timestamp: 1_767_000_000,
-  request_id: `req-${++counter}`,
-  prompt: "Is <b>this</b> & that safe?",
-  n_completions: 3,
-  completions: [
-    { cid: "c-1", text: "yes <script>alert(1)</script>" },
-    { cid: "c-2", text: "no ]]> breaks CDATA" },
-    { cid: "c-3", text: 'maybe "quoted"' }
-  ],
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text",
-  ...overrides
-})
+// Markup, a CDATA terminator and quotes: what the HIT's HTML must escape.
+const request = (overrides: Partial<RankingRequest> = {}): RankingRequest =>
+  testRankingRequest({
+    request_id: `req-${++counter}`,
+    prompt: "Is <b>this</b> & that safe?",
+    completions: [
+      { cid: "c-1", text: "yes <script>alert(1)</script>" },
+      { cid: "c-2", text: "no ]]> breaks CDATA" },
+      { cid: "c-3", text: 'maybe "quoted"' }
+    ],
+    ...overrides
+  })
 
 /** Runs `f` with a fresh scorer (fresh notification cache) over the stub. */
 const withScorer = <A, E>(

@@ -2,19 +2,9 @@ import { expect, test } from "bun:test"
 import { Effect, Random } from "effect"
 import * as RandomScorer from "../../../src/adapters/scorer/random.ts"
 import { Scorer } from "../../../src/services/scorer.ts"
+import { testCompletions, testRankingRequest } from "../../support/fixtures.ts"
 
-const request = {
-  epoch_timestamp: 1,
-  request_id: "r",
-  prompt: "p",
-  n_completions: 3,
-  completions: ["a", "b", "c"].map((cid) => ({ cid, text: cid })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text" as const
-}
+const request = testRankingRequest({ completions: testCompletions(["a", "b", "c"], (i) => "abc"[i]!) })
 
 test("--demo.random_scores: a uniform random score in [0, 1) per completion, whatever the text, reported as hf_model", async () => {
   const run = (seed: string) =>

@@ -1,5 +1,6 @@
 /**
- * ValidatorStore against real databases: the same suite on an SQLite file and on PostgreSQL.
+ * The validator's stores (request ledger, score ledger, API keys, dashboard read model) against real
+ * databases, all four over one `SqlClient`: the same suite on an SQLite file and on PostgreSQL.
  * Failures are injected by the database itself (a trigger raising half-way through a transaction).
  */
 import { SqlClient } from "@effect/sql"
@@ -11,14 +12,17 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlLive, type StoreConfig } from "../../../src/adapters/store/sql-client.ts"
-import { ValidatorStoreSql, ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
+import * as ApiKeyStoreSql from "../../../src/adapters/store/api-key-store-sql.ts"
+import * as DashboardReadModelSql from "../../../src/adapters/store/dashboard-read-model-sql.ts"
+import * as RequestLedgerSql from "../../../src/adapters/store/request-ledger-sql.ts"
+import * as ScoreLedgerSql from "../../../src/adapters/store/score-ledger-sql.ts"
+import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
-import {
-  type ScoringRecord,
-  type StoredResponse,
-  ValidatorStore,
-  type ValidatorStoreService
-} from "../../../src/services/validator-store.ts"
+import { ApiKeyStore } from "../../../src/services/api-key-store.ts"
+import { DashboardReadModel } from "../../../src/services/dashboard-read-model.ts"
+import { RequestLedger, type ScoringRecord, type StoredResponse } from "../../../src/services/request-ledger.ts"
+import { ScoreLedger } from "../../../src/services/score-ledger.ts"
+import { allStores, type AllStores, writeScores } from "../../support/validator-stores.ts"
 import { injectFailure, removeFailure, storeBackends, storeUrl, withRuntime } from "../../support/store-backends.ts"
 
 const request = (id: string, cids: ReadonlyArray<string> = ["c1", "c2", "c3"]): RankingRequest => ({
@@ -71,9 +75,9 @@ const scoring = (requestId: string, overrides: Partial<ScoringRecord> = {}): Sco
 })
 
 /** The store plus a raw SQL client on the same database (for triggers and counts). */
-const layerFor = (config: StoreConfig) => ValidatorStoreSql.pipe(Layer.provideMerge(SqlLive(config)))
+const layerFor = (config: StoreConfig) => ValidatorStoreSql.layerSql.pipe(Layer.provideMerge(SqlLive(config)))
 
-const store = <A, E>(f: (s: ValidatorStoreService) => Effect.Effect<A, E>) => Effect.flatMap(ValidatorStore, f)
+const store = <A, E>(f: (s: AllStores) => Effect.Effect<A, E>) => Effect.flatMap(allStores, f)
 
 const count = (table: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -98,12 +102,12 @@ const bits = (x: number) => {
 }
 
 for (const backend of storeBackends()) {
-  describe(`ValidatorStore on ${backend.name}`, () => {
+  describe(`validator stores on ${backend.name}`, () => {
     beforeAll(backend.setup, 120_000)
     afterAll(backend.teardown)
 
     const run = async <A>(
-      body: (run: <X, E>(e: Effect.Effect<X, E, ValidatorStore | SqlClient.SqlClient>) => Promise<X>) => Promise<A>
+      body: (run: <X, E>(e: Effect.Effect<X, E, ValidatorStoreSql.ValidatorStores | SqlClient.SqlClient>) => Promise<X>) => Promise<A>
     ) => withRuntime(layerFor(await backend.fresh()), body)
 
     test("saveRequest then getRequest gives back the request, its kind, evaluation, key and responses in order", () =>
@@ -219,7 +223,7 @@ for (const backend of storeBackends()) {
 
     test("recordScoring stores the result, replaces the EMA vector, adds outcomes, enqueues deliveries, exactly once", () =>
       run(async (run) => {
-        await run(store((s) => s.saveScores([{ uid: 9, hotkey: "gone", score: 0.9 }])))
+        await run(writeScores([{ uid: 9, hotkey: "gone", score: 0.9 }]))
         await run(seed("r1"))
         await run(store((s) => s.recordScoring(scoring("r1"))))
         const got = Option.getOrThrow(await run(store((s) => s.getRequest("r1"))))
@@ -248,7 +252,7 @@ for (const backend of storeBackends()) {
     test("recordScoring is all or nothing: a failure on the last delivery row leaves the request pending and scores untouched", () =>
       run(async (run) => {
         const before = [{ uid: 4, hotkey: "old", score: 0.125 }]
-        await run(store((s) => s.saveScores(before)))
+        await run(writeScores(before))
         await run(seed("r1"))
         await run(injectFailure("fail_delivery", "deliveries", "INSERT", "NEW.hotkey = 'boom'"))
         const failed = await run(
@@ -569,7 +573,7 @@ for (const backend of storeBackends()) {
           { numRuns: 30 }
         )
         // Neither SQLite's REAL storage nor the PostgreSQL text protocol keeps the sign of zero.
-        await run(store((s) => s.saveScores([{ uid: 0, hotkey: "z", score: -0 }])))
+        await run(writeScores([{ uid: 0, hotkey: "z", score: -0 }]))
         const [zero] = await run(store((s) => s.loadScores))
         expect(zero?.score === 0).toBe(true)
       }), 60_000)
@@ -616,23 +620,38 @@ describe("SQLite file settings", () => {
   test("a store that cannot be opened is a StoreError, not a crash", async () => {
     // A directory where the file should be (the driver refuses it), and a directory that cannot be made.
     for (const filename of [tmpdir(), "/proc/no/such/dir/x.sqlite"]) {
-      const layer = ValidatorStoreSql.pipe(Layer.provide(SqlLive({ _tag: "sqlite", filename })))
-      const result = await Effect.runPromise(Effect.either(Effect.provide(ValidatorStore, layer)))
+      const layer = ValidatorStoreSql.layer({ _tag: "sqlite", filename })
+      const result = await Effect.runPromise(Effect.either(Effect.provide(allStores, layer)))
       expect(result._tag === "Left" && result.left._tag).toBe("StoreError")
       expect(result._tag === "Left" && result.left.operation).toBe("open")
     }
   })
 })
 
-describe("ValidatorStoreTest (in-memory SQLite)", () => {
+describe("ValidatorStoreSql.layerTest (in-memory SQLite)", () => {
   test("is a working, empty store each time it is provided", async () => {
     const once = Effect.gen(function* () {
-      const s = yield* ValidatorStore
+      const s = yield* allStores
       const before = (yield* s.stats).requests
       yield* s.saveRequest({ request: request("m1"), kind: "seed", createdAt: 1, deadlineAt: 2, responses: [] })
       return [before, (yield* s.stats).requests]
     })
-    expect(await Effect.runPromise(Effect.provide(once, ValidatorStoreTest))).toEqual([0, 1])
-    expect(await Effect.runPromise(Effect.provide(once, ValidatorStoreTest))).toEqual([0, 1])
+    expect(await Effect.runPromise(Effect.provide(once, ValidatorStoreSql.layerTest))).toEqual([0, 1])
+    expect(await Effect.runPromise(Effect.provide(once, ValidatorStoreSql.layerTest))).toEqual([0, 1])
+  })
+})
+
+describe("each store's own test layer (in-memory SQLite)", () => {
+  test("builds on its own database, migrated, and works", async () => {
+    const ledger = Effect.flatMap(RequestLedger, (s) => s.dueRequests(Number.MAX_SAFE_INTEGER, 10))
+    const scores = Effect.flatMap(ScoreLedger, (s) => s.loadScores)
+    const keys = Effect.flatMap(ApiKeyStore, (s) =>
+      Effect.zipRight(s.createApiKey({ id: "k1", name: "n", keyHash: "h1", rateLimitPerMinute: 1, createdAt: 1 }), s.listApiKeys)
+    )
+    const readModel = Effect.flatMap(DashboardReadModel, (s) => Effect.map(s.stats, (x) => x.requests))
+    expect(await Effect.runPromise(Effect.provide(ledger, RequestLedgerSql.layerTest))).toEqual([])
+    expect(await Effect.runPromise(Effect.provide(scores, ScoreLedgerSql.layerTest))).toEqual([])
+    expect((await Effect.runPromise(Effect.provide(keys, ApiKeyStoreSql.layerTest))).map((k) => k.id)).toEqual(["k1"])
+    expect(await Effect.runPromise(Effect.provide(readModel, DashboardReadModelSql.layerTest))).toBe(0)
   })
 })

@@ -307,3 +307,28 @@ describe("properties", () => {
     )
   })
 })
+
+describe("weightsForChain never emits nothing", () => {
+  // Why set-weights.ts's "all weights round to zero" skip is never taken: with at least one neuron the
+  // SDK's processing either keeps a positive weight (whose u16 is the maximum, 65535) or, when none is
+  // left (zeros, scores that underflow float32 after the L1 norm), gives every uid 1/n.
+  test("with at least one neuron, some uid always gets a weight (or the SDK's error)", () => {
+    const score = fc.oneof(
+      fc.constant(0),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.constantFrom(5e-324, 1e-320, 1e-60, 1e-45, 1e-40, 1e-12)
+    )
+    fc.assert(
+      fc.property(fc.array(score, { minLength: 1, maxLength: 64 }), fc.integer({ min: 0, max: 80 }), fc.integer({ min: 0, max: 65535 }), (scores, minAllowed, limitU16) => {
+        try {
+          const out = weightsForChain({ scores, uids: scores.map((_, i) => i), numNeurons: scores.length, minAllowedWeights: minAllowed, maxWeightsLimitU16: limitU16 })
+          expect(out.uids.length).toBeGreaterThan(0)
+          expect(Math.max(...out.weights)).toBe(65535)
+        } catch (e) {
+          if (!(e instanceof WeightsError)) throw e
+        }
+      }),
+      { numRuns: 2000 }
+    )
+  })
+})

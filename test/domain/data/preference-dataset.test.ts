@@ -2,19 +2,10 @@ import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { datasetRow, rowPreferencePairs, type ScoredRequestInput } from "../../../src/domain/data/preference-dataset.ts"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
+import { testCompletions, testRankingRequest } from "../../support/fixtures.ts"
 
-const request = (texts: ReadonlyArray<string>, prompt = "How do I bake bread?"): RankingRequest => ({
-  epoch_timestamp: 100,
-  request_id: "r-1",
-  prompt,
-  n_completions: texts.length,
-  completions: texts.map((text, i) => ({ cid: `c${i}`, text })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-})
+const request = (texts: ReadonlyArray<string>, prompt = "How do I bake bread?"): RankingRequest =>
+  testRankingRequest({ epoch_timestamp: 100, request_id: "r-1", prompt, completions: testCompletions(texts) })
 
 const input = (texts: ReadonlyArray<string>, consensus: Record<string, number>, miners = 3): ScoredRequestInput => ({
   request: request(texts),

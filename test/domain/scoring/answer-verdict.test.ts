@@ -1,18 +1,9 @@
 import { describe, expect, test } from "bun:test"
-import { Schema } from "effect"
 import { judgeAnswer } from "../../../src/domain/scoring/answer-verdict.ts"
-import { RankingRequest } from "../../../src/domain/wire/protocol.ts"
+import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 
-const request = Schema.decodeUnknownSync(RankingRequest)({
-  epoch_timestamp: 1_718_000_000.5,
-  request_id: "r",
-  prompt: "p",
-  n_completions: 2,
-  completions: [
-    { cid: "a", text: "one" },
-    { cid: "b", text: "two" }
-  ]
-})
+const request = testRankingRequest()
 const answer = (fields: Partial<RankingRequest>): RankingRequest => ({ ...request, ...fields })
 
 describe("judgeAnswer", () => {

@@ -1,18 +1,11 @@
 import { describe, expect, test } from "bun:test"
 import { Either, Schema } from "effect"
 import { RankingRequest } from "../../../src/domain/wire/protocol.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 
 const decode = Schema.decodeUnknownEither(RankingRequest)
-const base = {
-  epoch_timestamp: 1718000000.5,
-  request_id: "r1",
-  prompt: "p",
-  n_completions: 2,
-  completions: [
-    { cid: "a", text: "x" },
-    { cid: "b", text: "y" }
-  ]
-}
+// The required fields only, as a peer may send them; decoding fills in the rest.
+const { ranks: _r, scoring_method: _s, model_config: _m, mturk_hit_id: _h, modality: _mo, ...base } = testRankingRequest()
 
 describe("RankingRequest", () => {
   test("defaults fill the optional fields", () => {

@@ -10,7 +10,7 @@ import {
   encodeBody,
   mergeReply,
   parseHeaders,
-  parseJsonObject,
+  parseSynapseBody,
   terminal,
   toHeaders,
   toJson,
@@ -21,7 +21,7 @@ import {
 } from "../../../src/domain/wire/synapse.ts"
 import { MTurkResponseSynapse, RankingRequestSynapse, RankingResultSynapse, dojoSynapses } from "../../../src/domain/wire/synapses.ts"
 import { readVector } from "../../support/shared.ts"
-import { TextSynapse } from "../../support/fixtures.ts"
+import { TextSynapse, testRankingRequest } from "../../support/fixtures.ts"
 
 /** The SDK vector classes, declared as their Python source declares them. */
 
@@ -173,21 +173,15 @@ describe("signed messages: signed-messages.json", () => {
   }
 })
 
-const rankingRequest: RankingRequest = {
+// The texts carry quotes, a non-ASCII letter and a newline: what Python's str() escapes.
+const rankingRequest: RankingRequest = testRankingRequest({
   epoch_timestamp: 1718000000,
-  request_id: "req-1",
   prompt: `Which is better? it's "tricky"`,
-  n_completions: 2,
   completions: [
     { cid: "a", text: "x 'y'" },
     { cid: "b", text: "café\n" }
-  ],
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-}
+  ]
+})
 
 describe("Dojo synapses", () => {
   test("every schema field has a declared Python type and the field lists name declared fields, hash fields in field order", () => {
@@ -277,7 +271,8 @@ describe("Dojo synapses", () => {
     expect(merged.model_config).toEqual({ provider: null, model_name: "m" })
   })
 
-  test("parseJsonObject refuses NaN/Infinity tokens and non-objects", () => {
+  test("parseSynapseBody refuses NaN/Infinity tokens and non-objects", () => {
+    const parseJsonObject = (text: string) => parseSynapseBody(new TextEncoder().encode(text))
     expect(Either.isLeft(parseJsonObject('{"a": NaN}'))).toBe(true)
     expect(Either.isLeft(parseJsonObject('{"a": Infinity}'))).toBe(true)
     expect(Either.isLeft(parseJsonObject("[1]"))).toBe(true)

@@ -4,7 +4,7 @@
  * the subnet knows (a validator, a permit-holder with too little stake, a neuron without a permit) and
  * one it does not.
  */
-import { Effect, Exit, Layer, ManagedRuntime, Option, Schema, Scope } from "effect"
+import { Effect, Exit, Layer, ManagedRuntime, Option, Scope } from "effect"
 import { defaultAxonConfig, layer as axonLayer } from "../../../src/adapters/axon/axon.ts"
 import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
 import { ChainMemoryControl, type InitialNeuron } from "../../../src/adapters/chain/memory.ts"
@@ -13,16 +13,17 @@ import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import type { Keypair } from "../../../src/domain/wallet/keypair.ts"
-import { RankingRequest } from "../../../src/domain/wire/protocol.ts"
+import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { startMiner, type RunningMiner } from "../../../src/pipeline/miner/serve.ts"
 import { defaultMinerSettings, MinerSettings, type MinerSettingsShape } from "../../../src/pipeline/miner/settings.ts"
 import type { Axon } from "../../../src/services/axon.ts"
 import type { Chain } from "../../../src/services/chain.ts"
 import { Dendrite, type DendriteTarget } from "../../../src/services/dendrite.ts"
-import type { MinerStore } from "../../../src/services/miner-store.ts"
+import type { MinerStore, NewHit } from "../../../src/services/miner-store.ts"
 import type { Scorer } from "../../../src/services/scorer.ts"
 import type { Wallet } from "../../../src/services/wallet.ts"
 import { Netuid } from "../../../src/domain/chain/ids.ts"
+import { testCompletions, testRankingRequest } from "../../support/fixtures.ts"
 
 export const NETUID = Netuid.make(1)
 
@@ -59,6 +60,19 @@ export const testSettings = (overrides: Partial<MinerSettingsShape> = {}): Miner
   deliveryPollSeconds: 0.05,
   deliveryBackoffSeconds: 1,
   ...overrides
+})
+
+/** A HIT this miner created for a validator's request, as the callback tests record it (expires far ahead). */
+export const testHit = (hitId: string, cids: ReadonlyArray<string>, requestId = "req-1"): NewHit => ({
+  hitId,
+  requestId,
+  validatorHotkey: "5Validator",
+  validatorIp: "127.0.0.3",
+  validatorPort: 9500,
+  cids,
+  expectedAssignments: 3,
+  createdAt: 1_000,
+  expiresAt: 2_000_000_000
 })
 
 type MinerServices = Chain | ChainMemoryControl | Wallet | Axon | Scorer | MinerStore | MinerSettings
@@ -115,12 +129,11 @@ export const dendriteFor = (key: Keypair) => {
 /** A RankingRequest with `n` completions. */
 export const rankingRequest = (options: { id?: string; prompt?: string; texts?: ReadonlyArray<string>; epoch?: number } = {}): RankingRequest => {
   const texts = options.texts ?? ["a helpful and careful answer", "whatever, google it"]
-  return Schema.decodeUnknownSync(RankingRequest)({
-    epoch_timestamp: options.epoch ?? 1_718_000_000.5,
+  return testRankingRequest({
+    ...(options.epoch === undefined ? {} : { epoch_timestamp: options.epoch }),
     request_id: options.id ?? crypto.randomUUID(),
     prompt: options.prompt ?? "How do I bake bread?",
-    n_completions: texts.length,
-    completions: texts.map((text, i) => ({ cid: `cid-${i}`, text }))
+    completions: testCompletions(texts, (i) => `cid-${i}`)
   })
 }
 

@@ -19,7 +19,8 @@ import { join } from "node:path"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { deliverResults } from "../../../src/pipeline/validator/deliver-results.ts"
 import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requests.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { RequestLedger } from "../../../src/services/request-ledger.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 import { startTestMinerNode, type TestMinerNode } from "../../support/validator-miners.ts"
 import { minerKeys, testValidatorSettings, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
 
@@ -60,21 +61,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const request = (id: string): RankingRequest => ({
-  epoch_timestamp: 1_718_000_000.5,
-  request_id: id,
-  prompt: "How do I tune a violin?",
-  n_completions: 2,
-  completions: [
-    { cid: "a", text: "First check each string carefully, then tune it gently." },
-    { cid: "b", text: "Whatever, google it." }
-  ],
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-})
+const request = (id: string): RankingRequest =>
+  testRankingRequest({
+    request_id: id,
+    prompt: "How do I tune a violin?",
+    completions: [
+      { cid: "a", text: "First check each string carefully, then tune it gently." },
+      { cid: "b", text: "Whatever, google it." }
+    ]
+  })
 
 describe("deliverResults when requests reach a miner out of order", () => {
   test("every RankingResult for one miner in one pass arrives, whatever order the network delivers them in", async () => {
@@ -91,7 +86,7 @@ describe("deliverResults when requests reach a miner out of order", () => {
       const now = Date.now() / 1000
       for (const id of ["r1", "r2", "r3"])
         await world.runPromise(
-          Effect.flatMap(ValidatorStore, (s) =>
+          Effect.flatMap(RequestLedger, (s) =>
             s.saveRequest({
               request: request(id),
               kind: "seed",

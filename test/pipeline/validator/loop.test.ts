@@ -6,7 +6,7 @@
  * accuracy from earlier evaluations only, softmax, EMA α), not from the code under test.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Effect, ManagedRuntime, Option, Random } from "effect"
+import { Duration, Effect, Layer, ManagedRuntime, Option, Random, TestClock } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -24,7 +24,8 @@ import { setWeights } from "../../../src/pipeline/validator/set-weights.ts"
 import type { ValidatorSettingsShape } from "../../../src/pipeline/validator/settings.ts"
 import { Chain } from "../../../src/services/chain.ts"
 import { axonRoute } from "../../../src/services/axon.ts"
-import { ValidatorStore, type StoredRequest } from "../../../src/services/validator-store.ts"
+import { RequestLedger, type StoredRequest } from "../../../src/services/request-ledger.ts"
+import { ScoreLedger } from "../../../src/services/score-ledger.ts"
 import {
   agreesWithHumans,
   closedPort,
@@ -47,6 +48,7 @@ import {
   writeSyntheticJsonl
 } from "../../support/validator-world.ts"
 import { Uid } from "../../../src/domain/chain/ids.ts"
+import { testClockFromNow } from "../../support/test-clock.ts"
 
 setDefaultTimeout(30_000)
 
@@ -92,32 +94,46 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+// The validator runs on a TestClock: deadlines and delivery retries come when the test moves the clock,
+// never while a call is in flight (the dendrite's timeouts are on the same clock), so no real sleeps.
 const startWorld = (settings: Partial<ValidatorSettingsShape>) =>
   // The expected figures below are the original rule's (softmax, plain mean, Laplace); the new rule is the simulation's.
-  ManagedRuntime.make(worldLayers({ chain: chainState(), settings: testValidatorSettings({ rewardRule: rewardRule("original"), ...settings }), seedPath: pairs }))
+  ManagedRuntime.make(
+    worldLayers({ chain: chainState(), settings: testValidatorSettings({ rewardRule: rewardRule("original"), ...settings }), seedPath: pairs }).pipe(
+      Layer.provide(testClockFromNow())
+    )
+  )
 type World = ReturnType<typeof startWorld>
+
+const advance = (world: World, seconds: number) => world.runPromise(TestClock.adjust(Duration.seconds(seconds)))
+
+/** Virtual seconds between query steps: enough to order requests by creation (scoring goes in that order). */
+const STEP_GAP = 0.1
 
 const steps = async (world: World, prefix: string, n: number): Promise<QueryStepResult[]> => {
   const out: QueryStepResult[] = []
   // One pinned seed per step: the same requests every run.
-  for (let i = 0; i < n; i++) out.push(await world.runPromise(queryStep().pipe(Effect.withRandom(Random.make(`${prefix}-${i}`)))))
+  for (let i = 0; i < n; i++) {
+    out.push(await world.runPromise(queryStep().pipe(Effect.withRandom(Random.make(`${prefix}-${i}`)))))
+    await advance(world, STEP_GAP)
+  }
   return out
 }
 
 const stored = (world: World, id: string) =>
-  world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.getRequest(id))).then((o) => Option.getOrThrow(o))
+  world.runPromise(Effect.flatMap(RequestLedger, (s) => s.getRequest(id))).then((o) => Option.getOrThrow(o))
 
 /**
  * Delivers until the outbox is empty. A first attempt can be refused (401, "Nonce is too old") when two
  * results for one miner arrive out of signing order — see deliver-results.test.ts; the retry then comes
- * at its scheduled time. Returns how many were delivered.
+ * at its scheduled time, reached by moving the clock. Returns how many were delivered.
  */
 const deliverAll = async (world: World) => {
   let delivered = await world.runPromise(deliverResults())
   for (let attempt = 1; attempt < 3; attempt++) {
-    const pending = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.pendingDeliveries(Number.MAX_SAFE_INTEGER, 1000)))
+    const pending = await world.runPromise(Effect.flatMap(RequestLedger, (s) => s.pendingDeliveries(Number.MAX_SAFE_INTEGER, 1000)))
     if (pending.length === 0) break
-    await Bun.sleep(retryDelaySeconds(attempt) * 1000 + 200)
+    await advance(world, retryDelaySeconds(attempt) + 0.1)
     delivered += await world.runPromise(deliverResults())
   }
   return delivered
@@ -164,7 +180,6 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
     const world = startWorld({ evaluationRate: 1, deadlineSeconds: 1.5 })
     try {
       const results = await steps(world, "loop", 8)
-      const lastQueriedAt = Date.now() / 1000
 
       // Each step asked the four serving miners (not itself, not the other validator, not the idle uid);
       // the one that is down is simply absent.
@@ -204,14 +219,16 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
         }
       }
 
-      // Before its deadline the newest request is not scored.
-      const early = await world.runPromise(scoreDueRequests())
-      expect(early).toBeLessThan(8)
-      expect((await stored(world, ids[7]!)).status).toBe("pending")
-
-      await Bun.sleep(Math.max(0, (lastQueriedAt + 1.6 - Date.now() / 1000) * 1000))
-      const late = await world.runPromise(scoreDueRequests())
-      expect(early + late).toBe(8)
+      // Requests were made STEP_GAP apart: just before the first deadline nothing is scored, just after it
+      // only the first, and the rest once the last deadline has passed.
+      await advance(world, 1.5 - 8 * STEP_GAP - 0.001)
+      expect(await world.runPromise(scoreDueRequests())).toBe(0)
+      await advance(world, 0.002)
+      expect(await world.runPromise(scoreDueRequests())).toBe(1)
+      expect((await stored(world, ids[0]!)).status).toBe("scored")
+      expect((await stored(world, ids[1]!)).status).toBe("pending")
+      await advance(world, 7 * STEP_GAP)
+      expect(await world.runPromise(scoreDueRequests())).toBe(7)
       // Exactly once: a further pass finds nothing to score.
       expect(await world.runPromise(scoreDueRequests())).toBe(0)
 
@@ -231,7 +248,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       }
 
       // Accuracy counts follow the miners' known behaviour.
-      const counts = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.accuracyCounts(0)))
+      const counts = await world.runPromise(Effect.flatMap(RequestLedger, (s) => s.accuracyCounts(0)))
       const agreeing = ids.filter(agreesWithHumans).length
       expect(counts.get(minerKeys.good.ss58Address)).toEqual({ correct: 8, answered: 8 })
       expect(counts.get(minerKeys.half.ss58Address)).toEqual({ correct: agreeing, answered: 8 })
@@ -248,7 +265,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       expect(otherValidator.results).toEqual([])
 
       // EMA per uid, as the model says; ordered by miner quality.
-      const scores = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.loadScores))
+      const scores = await world.runPromise(Effect.flatMap(ScoreLedger, (s) => s.loadScores))
       expect(scores.map((s) => s.uid)).toEqual([0, 1, 2, 3, 4, 5, 6])
       for (const s of scores) expect(s.score).toBeCloseTo(model.ema.get(s.uid)!, 12)
       const score = (uid: number) => scores.find((s) => s.uid === uid)!.score
@@ -269,7 +286,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       expect(w(1)).toBeGreaterThan(w(2))
       expect(w(2)).toBeGreaterThan(w(3))
       for (const uid of [0, 4, 5, 6]) expect(w(uid)).toBe(0)
-      const last = Option.getOrThrow(await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.lastWeights)))
+      const last = Option.getOrThrow(await world.runPromise(Effect.flatMap(ScoreLedger, (s) => s.lastWeights)))
       if (set._tag === "Set") {
         expect(last.block).toBe(set.block)
         expect(last.uids).toEqual(set.uids)
@@ -304,7 +321,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
 
       expect(await world.runPromise(scoreDueRequests())).toBe(12)
       expect(await world.runPromise(scoreDueRequests())).toBe(0)
-      const counts = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.accuracyCounts(0)))
+      const counts = await world.runPromise(Effect.flatMap(RequestLedger, (s) => s.accuracyCounts(0)))
       const agreeing = evaluated.filter(agreesWithHumans).length
       expect(counts.get(minerKeys.good.ss58Address)).toEqual({ correct: evaluated.length, answered: evaluated.length })
       expect(counts.get(minerKeys.half.ss58Address)).toEqual({ correct: agreeing, answered: evaluated.length })
@@ -315,7 +332,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       for (const s of requests)
         for (const [hotkey, score] of Object.entries(model.perRequest.get(s.request.request_id)!))
           expect(s.result!.hotkey_to_score[hotkey]!).toBeCloseTo(score, 12)
-      const scores = await world.runPromise(Effect.flatMap(ValidatorStore, (s) => s.loadScores))
+      const scores = await world.runPromise(Effect.flatMap(ScoreLedger, (s) => s.loadScores))
       for (const s of scores) expect(s.score).toBeCloseTo(model.ema.get(s.uid)!, 12)
 
       expect(await deliverAll(world)).toBe(36)
@@ -334,7 +351,7 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       await bad.stop()
       // Delivery to the stopped miner fails and waits for a retry; the others get theirs.
       expect(await world.runPromise(deliverResults())).toBe(2)
-      const pending = await world.runPromise(Effect.flatMap(ValidatorStore, (st) => st.pendingDeliveries(Date.now() / 1000 + 3600, 10)))
+      const pending = await world.runPromise(Effect.flatMap(RequestLedger, (st) => st.pendingDeliveries(Date.now() / 1000 + 3600, 10)))
       expect(pending.map((p) => [p.requestId, p.hotkey, p.attempts])).toEqual([[before!.requestId!, minerKeys.bad.ss58Address, 1]])
 
       const [after] = await steps(world, "stop-after", 1)
@@ -370,7 +387,11 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       { hotkey: minerKeys.good.ss58Address, axon: { ip: miners.get("good")!.axon.bound.ip, port: miners.get("good")!.axon.bound.port } },
       ...axons.map((a, i) => ({ hotkey: keys[i]!.ss58Address, axon: { ip: a.axon.bound.ip, port: a.axon.bound.port } }))
     ])
-    const world = ManagedRuntime.make(worldLayers({ chain, settings: testValidatorSettings({ evaluationRate: 0, deadlineSeconds: 0, rewardRule: rewardRule("original") }), seedPath: pairs }))
+    const world = ManagedRuntime.make(
+      worldLayers({ chain, settings: testValidatorSettings({ evaluationRate: 0, deadlineSeconds: 0, rewardRule: rewardRule("original") }), seedPath: pairs }).pipe(
+        Layer.provide(testClockFromNow())
+      )
+    )
     try {
       const [step] = await steps(world, "faulty", 1)
       expect([step!.queried, step!.kept]).toEqual([6, 2])

@@ -29,7 +29,9 @@ import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requ
 import { Axon, type ServingAxon } from "../../../src/services/axon.ts"
 import { Dendrite } from "../../../src/services/dendrite.ts"
 import { defaultHitTerms } from "../../../src/services/mturk.ts"
-import { ValidatorStore, type StoredResponse } from "../../../src/services/validator-store.ts"
+import { type StoredResponse } from "../../../src/services/request-ledger.ts"
+import { allStores, type AllStores } from "../../support/validator-stores.ts"
+import { testRankingRequest } from "../../support/fixtures.ts"
 import { startPostgres, type TestPostgres } from "../../support/postgres.ts"
 import { startMTurkStub } from "../../support/stubs/mturk.ts"
 import { idleKey, minerKeys, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
@@ -43,18 +45,12 @@ const pairs = writeSyntheticJsonl(dir, "pairs.jsonl", 4, 3)
 const strangerKey = minerKeys.down // never registered in this subnet
 
 const cids = ["c1", "c2", "c3"]
-const rankingRequest = (id: string): RankingRequest => ({
-  epoch_timestamp: 1_718_000_000.5,
-  request_id: id,
-  prompt: `Which answer explains the tides best? (${id})`,
-  n_completions: 3,
-  completions: cids.map((cid) => ({ cid, text: `answer ${cid} to ${id}` })),
-  ranks: [],
-  scoring_method: null,
-  model_config: null,
-  mturk_hit_id: null,
-  modality: "text"
-})
+const rankingRequest = (id: string): RankingRequest =>
+  testRankingRequest({
+    request_id: id,
+    prompt: `Which answer explains the tides best? (${id})`,
+    completions: cids.map((cid) => ({ cid, text: `answer ${cid} to ${id}` }))
+  })
 
 /** The miner's HITs on the stub (created with its own long-lived key, as its scorer does). */
 const createHit = (request: RankingRequest) =>
@@ -144,7 +140,7 @@ const startValidator = async (storeConfig?: StoreConfig) => {
   }
   /** The handler itself, for the exact refusal. */
   const handle = (sender: Keypair, body: MTurkResponse) => runtime.runPromise(handleMTurkResponse(sender.ss58Address, body).pipe(Effect.either))
-  const store = <A, E>(f: (s: ValidatorStore["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(ValidatorStore, f))
+  const store = <A, E>(f: (s: AllStores) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(allStores, f))
   /** Everything a refused response could have touched. */
   const snapshot = async () =>
     store((s) =>

@@ -2,9 +2,14 @@
  * `runValidator` itself — the runner with its loops — on the in-memory chain with real miner axons, a
  * short step and deadline: it announces its axon, queries, scores, delivers results, sets weights (again
  * after an epoch), and stops cleanly when interrupted (axon closed, no more requests).
+ *
+ * The runner's loops run on a TestClock: the test moves it to the next loop's wake-up only once all three
+ * short loops (query, scoring, weights) are parked on it, so no loop's work is cut short by the clock (the
+ * dendrite's timeouts are on the same clock). Real time passes only while a pass waits on sockets (miner
+ * axons, SQLite), and the test polls for that.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Effect, Exit, Fiber, ManagedRuntime, Option } from "effect"
+import { Chunk, Clock, Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Option, TestClock } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,10 +19,11 @@ import { MTurkResponseSynapse } from "../../../src/domain/wire/synapses.ts"
 import { runValidator, VALIDATOR_AXON_VERSION } from "../../../src/pipeline/validator/run.ts"
 import { Chain } from "../../../src/services/chain.ts"
 import { Dendrite } from "../../../src/services/dendrite.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { allStores, type AllStores } from "../../support/validator-stores.ts"
 import { startTestMinerNode, type MinerBehaviour, type TestMinerNode } from "../../support/validator-miners.ts"
 import { minerKeys, NETUID, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
 import { Uid } from "../../../src/domain/chain/ids.ts"
+import { testClockFromNow } from "../../support/test-clock.ts"
 
 setDefaultTimeout(30_000)
 
@@ -34,28 +40,48 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** Polls `check` until it holds (for waiting on the loops, not for timing them). */
-const eventually = async (what: string, check: () => Promise<boolean>, limitMs = 15_000) => {
-  const end = Date.now() + limitMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`)
-    await Bun.sleep(50)
-  }
-}
-
 describe("runValidator on the in-memory chain", () => {
   test("queries, scores, delivers, sets weights every epoch, and stops cleanly when interrupted", async () => {
-    const runtime = ManagedRuntime.make(
+    const layers = (
       worldLayers({
         chain: worldChain(
           behaviours.map((b) => ({ hotkey: minerKeys[b].ss58Address, axon: { ip: miners.get(b)!.axon.bound.ip, port: miners.get(b)!.axon.bound.port } })),
           { weightsRateLimit: 2 }
         ),
-        settings: testValidatorSettings({ stepSeconds: 0.25, deadlineSeconds: 0.5, evaluationRate: 1, epochLength: 5, queryTimeoutSeconds: 2, resultTimeoutSeconds: 2 }),
+        // Timeouts far beyond the loops' periods (1 s at most), so a pending timeout is never the next wake-up.
+        settings: testValidatorSettings({ stepSeconds: 0.25, deadlineSeconds: 0.5, evaluationRate: 1, epochLength: 5, queryTimeoutSeconds: 60, resultTimeoutSeconds: 60 }),
         seedPath: pairs
       })
-    )
-    const store = <A, E>(f: (s: ValidatorStore["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(ValidatorStore, f))
+    ).pipe(Layer.provide(testClockFromNow()))
+    const runtime = ManagedRuntime.make(layers)
+    /** Wake-ups within a loop period (1 s): the short loops parked on the clock (a dendrite timeout is 60 s out). */
+    const nearWakeUps = () =>
+      runtime.runPromise(
+        Effect.map(Effect.zip(Clock.currentTimeMillis, TestClock.sleeps()), ([now, sleeps]) => ({
+          now,
+          due: Chunk.toReadonlyArray(sleeps).filter((t) => t <= now + 1000)
+        }))
+      )
+    /** Waits (real time: the loops' passes wait on sockets) until all three short loops are parked, then moves the clock to the next wake-up. */
+    const tick = async () => {
+      const end = Date.now() + 15_000
+      let near = await nearWakeUps()
+      while (near.due.length < 3) {
+        if (Date.now() > end) throw new Error("the loops never all parked on the clock")
+        await Bun.sleep(5)
+        near = await nearWakeUps()
+      }
+      await runtime.runPromise(TestClock.adjust(Duration.millis(Math.max(0, Math.min(...near.due) - near.now))))
+    }
+    /** Runs the loops tick by tick until `check` holds. */
+    const eventually = async (what: string, check: () => Promise<boolean>, maxTicks = 400) => {
+      for (let i = 0; i < maxTicks; i++) {
+        if (await check()) return
+        await tick()
+      }
+      throw new Error(`${what}: not after ${maxTicks} ticks`)
+    }
+    const store = <A, E>(f: (s: AllStores) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(allStores, f))
     const chain = <A, E>(f: (c: Chain["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Chain, f))
     const stranger = ManagedRuntime.make(DendriteLive.layer({ hotkey: minerKeys.down }))
     try {
@@ -96,7 +122,10 @@ describe("runValidator on the in-memory chain", () => {
       expect((await call()).statusCode).toBe(503)
       const requests = (await store((s) => s.stats)).requests
       const received = miners.get("good")!.requests.length
-      await Bun.sleep(600)
+      // A minute later on the runner's clock (every loop's period many times over) nothing ran; the short
+      // real wait is for a request a surviving loop would send to reach the miner's socket.
+      await runtime.runPromise(TestClock.adjust(Duration.minutes(1)))
+      await Bun.sleep(300)
       expect((await store((s) => s.stats)).requests).toBe(requests)
       expect(miners.get("good")!.requests.length).toBe(received)
     } finally {

@@ -8,7 +8,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Context, Effect, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Option } from "effect"
 import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
 import { ChainMemoryControl, type ChainMemoryState, type Spec425Options } from "../../../src/adapters/chain/memory.ts"
-import { ValidatorStoreTest } from "../../../src/adapters/store/validator-store-sql.ts"
+import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import type { Hyperparameters } from "../../../src/domain/chain/metagraph.ts"
@@ -25,7 +25,7 @@ import {
   refusalOf
 } from "../../../src/pipeline/validator/weights-refusals.ts"
 import { Chain, ChainDispatchError, isDispatch } from "../../../src/services/chain.ts"
-import { ValidatorStore } from "../../../src/services/validator-store.ts"
+import { writeScores } from "../../support/validator-stores.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../../support/validator-world.ts"
 import { Uid } from "../../../src/domain/chain/ids.ts"
 
@@ -57,7 +57,7 @@ const world = (options: {
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       ChainMemory.layer(state),
-      ValidatorStoreTest,
+      ValidatorStoreSql.layerTest,
       layerDev(VALIDATOR_WALLET),
       Layer.succeed(ValidatorSettings, testValidatorSettings({ mechanismId: options.mechanismId ?? 0 })),
       Logger.minimumLogLevel(LogLevel.Warning)
@@ -71,7 +71,7 @@ const world = (options: {
 type World = ReturnType<typeof world>
 
 const seedScores = (w: World) =>
-  w.run(Effect.flatMap(ValidatorStore, (s) => s.saveScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: scores[i]! })))))
+  w.run(writeScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: scores[i]! }))))
 
 /** Runs the step while blocks keep coming (the commit-reveal paths wait for their window). */
 const stepWhileBlocks = async (w: World): Promise<SetWeightsOutcome> => {
@@ -232,14 +232,14 @@ describe("set-weights paths on the in-memory chain", () => {
     const runtime = ManagedRuntime.make(
       Layer.mergeAll(
         counting,
-        ValidatorStoreTest,
+        ValidatorStoreSql.layerTest,
         layerDev(VALIDATOR_WALLET),
         Layer.succeed(ValidatorSettings, testValidatorSettings({ stepSeconds: 1 })),
         Logger.minimumLogLevel(LogLevel.None)
       )
     )
     const run = <A, E, R>(e: Effect.Effect<A, E, R>) => runtime.runPromise(e as Effect.Effect<A, E, never>)
-    await run(Effect.flatMap(ValidatorStore, (s) => s.saveScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: scores[i]! })))))
+    await run(writeScores(miners.map((m, i) => ({ uid: i + 1, hotkey: m.ss58Address, score: scores[i]! }))))
     // Ten commits already wait for their reveal epoch: the next one is TooManyUnrevealedCommits.
     for (let i = 0; i < 10; i++) await run(setWeights())
     attempts = 0

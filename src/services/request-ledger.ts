@@ -1,9 +1,11 @@
 /**
- * The validator's durable store (port). Every method that changes state is one transaction: a crash
- * leaves either all of a change or none of it. Times are unix seconds (fractions allowed).
+ * The validator's request ledger (port): requests and their responses, scoring, the delivery outbox,
+ * MTurk merges and the accuracy outcomes scoring records. Every method that changes state is one
+ * transaction: a crash leaves either all of a change or none of it. Times are unix seconds (fractions allowed).
  */
 import { Context, Data, type Effect, type Option } from "effect"
 import type { ModelConfig, Rank, RankingRequest, RankingResult, ScoringMethod } from "../domain/wire/protocol.ts"
+import type { ScoreEntry } from "./score-ledger.ts"
 import type { StoreError } from "./store-error.ts"
 
 export { StoreError } from "./store-error.ts"
@@ -59,13 +61,6 @@ export interface StoredRequest extends DueRequest {
   readonly result?: StoredResult
 }
 
-/** One entry of the EMA score vector. */
-export interface ScoreEntry {
-  readonly uid: number
-  readonly hotkey: string
-  readonly score: number
-}
-
 /** Whether a miner ranked a hidden preference pair the human way. */
 export interface AccuracyOutcome {
   readonly hotkey: string
@@ -83,7 +78,7 @@ export interface DeliveryTarget {
 export interface ScoringRecord {
   readonly requestId: string
   readonly result: RankingResult
-  /** The whole new EMA vector; it replaces the stored one. */
+  /** The whole new EMA vector; it replaces the stored one (read back with `ScoreLedger.loadScores`). */
   readonly scores: ReadonlyArray<ScoreEntry>
   readonly accuracyOutcomes: ReadonlyArray<AccuracyOutcome>
   readonly deliverTo: ReadonlyArray<DeliveryTarget>
@@ -130,67 +125,6 @@ export interface AccuracyCount {
   readonly answered: number
 }
 
-/** Weights as set on chain. */
-export interface WeightsRecord {
-  readonly block: number
-  readonly uids: ReadonlyArray<number>
-  /** u16 values as sent. */
-  readonly weights: ReadonlyArray<number>
-  readonly versionKey: number
-  readonly at: number
-}
-
-/** One uid in a score snapshot (for the dashboard). */
-export interface ScoreSnapshotRow {
-  readonly uid: number
-  readonly hotkey: string
-  readonly score: number
-  readonly weight: number
-}
-
-/** A snapshot row with its time. */
-export interface ScoreHistoryRow extends ScoreSnapshotRow {
-  readonly at: number
-}
-
-/** A scoring-API key to create; only its hash is stored. */
-export interface NewApiKey {
-  readonly id: string
-  readonly name: string
-  readonly keyHash: string
-  readonly rateLimitPerMinute: number
-  readonly createdAt: number
-}
-
-/** A stored scoring-API key. */
-export interface ApiKey extends NewApiKey {
-  readonly revokedAt?: number
-}
-
-/** A line of the recent-requests list. */
-export interface RecentRequest {
-  readonly requestId: string
-  readonly kind: RequestKind
-  readonly prompt: string
-  readonly nCompletions: number
-  readonly createdAt: number
-  readonly deadlineAt: number
-  readonly status: "pending" | "scored"
-  readonly responseCount: number
-  readonly result?: StoredResult
-}
-
-/** Counts for the dashboard. */
-export interface StoreStats {
-  readonly requests: number
-  readonly pending: number
-  readonly scored: number
-  readonly responses: number
-  readonly deliveriesPending: number
-  /** Size of the database (file pages for SQLite, `pg_database_size` for PostgreSQL). */
-  readonly storeBytes: number
-}
-
 /** `recordScoring` found the request already scored (by this or another process); nothing changed. */
 export class AlreadyScored extends Data.TaggedError("AlreadyScored")<{ readonly requestId: string }> {}
 
@@ -200,8 +134,8 @@ export class RequestChanged extends Data.TaggedError("RequestChanged")<{ readonl
 /** `recordScoring` was given a request id the store does not hold; nothing changed. */
 export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{ readonly requestId: string }> {}
 
-/** The validator store's operations. */
-export interface ValidatorStoreService {
+/** The request ledger's operations. */
+export interface RequestLedgerShape {
   /** Persists a request with all its valid responses (one transaction). */
   readonly saveRequest: (input: NewRequest) => Effect.Effect<void, StoreError>
   /** Pending requests whose deadline is at or before `now`, oldest first, with their responses. */
@@ -215,10 +149,6 @@ export interface ValidatorStoreService {
   readonly recordScoring: (
     input: ScoringRecord
   ) => Effect.Effect<void, StoreError | AlreadyScored | UnknownRequest | RequestChanged>
-  /** The EMA score vector, by uid. */
-  readonly loadScores: Effect.Effect<ReadonlyArray<ScoreEntry>, StoreError>
-  /** Replaces the EMA vector outside scoring (e.g. after a metagraph resync reset some uids). */
-  readonly saveScores: (scores: ReadonlyArray<ScoreEntry>) => Effect.Effect<void, StoreError>
   /** Outbox rows due at `now` (next attempt time reached), oldest due first. */
   readonly pendingDeliveries: (now: number, limit: number) => Effect.Effect<ReadonlyArray<PendingDelivery>, StoreError>
   /** Marks a pending delivery done (no-op if it is not pending). */
@@ -242,27 +172,7 @@ export interface ValidatorStoreService {
   readonly accuracyCounts: (since: number) => Effect.Effect<ReadonlyMap<string, AccuracyCount>, StoreError>
   /** Deletes outcomes recorded before `before`; returns how many. */
   readonly pruneAccuracy: (before: number) => Effect.Effect<number, StoreError>
-  /** Records weights set on chain (one row per block; a repeat for a block replaces it). */
-  readonly recordWeights: (input: WeightsRecord) => Effect.Effect<void, StoreError>
-  /** The most recently recorded weights. */
-  readonly lastWeights: Effect.Effect<Option.Option<WeightsRecord>, StoreError>
-  /** Stores one snapshot of scores and weights for the dashboard (replacing one at the same time). */
-  readonly recordScoreSnapshot: (at: number, rows: ReadonlyArray<ScoreSnapshotRow>) => Effect.Effect<void, StoreError>
-  /** Snapshot rows taken at or after `since`, by time then uid. */
-  readonly scoreHistory: (since: number) => Effect.Effect<ReadonlyArray<ScoreHistoryRow>, StoreError>
-  /** Stores a new API key (fails if the id or hash exists). */
-  readonly createApiKey: (input: NewApiKey) => Effect.Effect<void, StoreError>
-  /** The non-revoked key with this hash. */
-  readonly findApiKey: (keyHash: string) => Effect.Effect<Option.Option<ApiKey>, StoreError>
-  /** Revokes a key (at the current time); false if there was no such non-revoked key. */
-  readonly revokeApiKey: (id: string) => Effect.Effect<boolean, StoreError>
-  /** All keys, revoked ones included, oldest first. */
-  readonly listApiKeys: Effect.Effect<ReadonlyArray<ApiKey>, StoreError>
-  /** The newest requests first, with their result when scored. */
-  readonly recentRequests: (limit: number) => Effect.Effect<ReadonlyArray<RecentRequest>, StoreError>
-  /** Counts and size. */
-  readonly stats: Effect.Effect<StoreStats, StoreError>
 }
 
-/** The validator's durable store. */
-export class ValidatorStore extends Context.Tag("dojo/ValidatorStore")<ValidatorStore, ValidatorStoreService>() {}
+/** The validator's requests, from query to delivered result. */
+export class RequestLedger extends Context.Tag("dojo/RequestLedger")<RequestLedger, RequestLedgerShape>() {}

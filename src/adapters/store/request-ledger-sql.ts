@@ -1,54 +1,33 @@
 /**
- * `ValidatorStore` over `@effect/sql` (SQLite or PostgreSQL). Each state change is one transaction whose
+ * `RequestLedger` over `@effect/sql` (SQLite or PostgreSQL). Each state change is one transaction whose
  * first statement is a write, so SQLite takes its write lock up front (waiting on the busy timeout, never
  * failing mid-way on a stale snapshot) and PostgreSQL locks the row that decides the outcome; the
  * decisive UPDATE is conditional and its RETURNING rows say whether this caller won.
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { ModelConfig, Rank, RankingRequest, RankingResult, ScoringMethod } from "../../domain/wire/protocol.ts"
 import {
   type AccuracyCount,
   AlreadyScored,
-  type ApiKey,
   type DeliveryStatus,
   type DueRequest,
   type MTurkMerge,
-  type NewApiKey,
   type NewRequest,
   type PendingDelivery,
-  type RecentRequest,
-  type ScoreEntry,
-  type ScoreHistoryRow,
-  type ScoreSnapshotRow,
+  RequestChanged,
+  RequestLedger,
   type ScoringRecord,
   type StoredRequest,
   type StoredResponse,
-  RequestChanged,
-  UnknownRequest,
-  ValidatorStore,
-  type WeightsRecord
-} from "../../services/validator-store.ts"
+  UnknownRequest
+} from "../../services/request-ledger.ts"
+import type { ScoreEntry } from "../../services/score-ledger.ts"
 import type { StoreError } from "../../services/store-error.ts"
 import { asStoreError, batches, BoolColumn, decodeRows, encodeJson, NullableNumber, NumberColumn } from "./columns.ts"
-import { runMigrations, validatorMigrations } from "./migrations.ts"
-import { memoryStore, SqlLive, type StoreConfig } from "./sql-client.ts"
-
-const RequestRow = Schema.Struct({
-  request_id: Schema.String,
-  kind: Schema.Literal("seed", "evaluation", "api"),
-  body: Schema.parseJson(RankingRequest),
-  chosen_cid: Schema.NullOr(Schema.String),
-  rejected_cid: Schema.NullOr(Schema.String),
-  api_key_id: Schema.NullOr(Schema.String),
-  created_at: NumberColumn,
-  deadline_at: NumberColumn,
-  status: Schema.Literal("pending", "scored"),
-  result: Schema.NullOr(Schema.parseJson(RankingResult)),
-  scored_at: NullableNumber,
-  revision: NumberColumn
-})
-type RequestRow = typeof RequestRow.Type
+import { validatorSchema } from "./migrations.ts"
+import { RequestRow, storedResult } from "./request-rows.ts"
+import { memoryStore, SqlLive } from "./sql-client.ts"
 
 const ResponseRow = Schema.Struct({
   request_id: Schema.String,
@@ -65,7 +44,6 @@ const ResponseRow = Schema.Struct({
 })
 type ResponseRow = typeof ResponseRow.Type
 
-const ScoreRow = Schema.Struct({ uid: NumberColumn, hotkey: Schema.String, score: NumberColumn })
 const StatusRow = Schema.Struct({ status: Schema.String })
 const DeliveryRow = Schema.Struct({
   request_id: Schema.String,
@@ -78,45 +56,11 @@ const DeliveryRow = Schema.Struct({
 const RequestIdRow = Schema.Struct({ request_id: Schema.String })
 const MergeTargetRow = Schema.Struct({ mturk_hit_id: Schema.NullOr(Schema.String), source: Schema.String })
 const AccuracyRow = Schema.Struct({ hotkey: Schema.String, correct: NumberColumn, answered: NumberColumn })
-const CountRow = Schema.Struct({ n: NumberColumn })
-const UidList = Schema.parseJson(Schema.Array(Schema.Number))
-const WeightsRow = Schema.Struct({
-  block: NumberColumn,
-  uids: UidList,
-  weights: UidList,
-  version_key: NumberColumn,
-  recorded_at: NumberColumn
-})
-const SnapshotRow = Schema.Struct({
-  at: NumberColumn,
-  uid: NumberColumn,
-  hotkey: Schema.String,
-  score: NumberColumn,
-  weight: NumberColumn
-})
-const ApiKeyRow = Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  key_hash: Schema.String,
-  rate_limit_per_minute: NumberColumn,
-  created_at: NumberColumn,
-  revoked_at: NullableNumber
-})
-const RecentRow = Schema.Struct({ ...RequestRow.fields, response_count: NumberColumn })
-const StatsRow = Schema.Struct({
-  requests: NumberColumn,
-  pending: NumberColumn,
-  scored: NumberColumn,
-  responses: NumberColumn,
-  deliveries_pending: NumberColumn
-})
-const BytesRow = Schema.Struct({ bytes: NumberColumn })
 
 const encodeRequest = encodeJson(RankingRequest)
 const encodeResult = encodeJson(RankingResult)
 const encodeRanks = encodeJson(Schema.Array(Rank))
 const encodeModelConfig = encodeJson(ModelConfig)
-const encodeUids = encodeJson(Schema.Array(Schema.Number))
 
 /** Keeps stored error texts bounded. */
 const clip = (text: string): string => (text.length > 1000 ? `${text.slice(0, 1000)}…` : text)
@@ -147,22 +91,9 @@ const toDue = (row: RequestRow, responses: ReadonlyArray<StoredResponse>): DueRe
   revision: row.revision
 })
 
-const storedResult = (row: RequestRow) =>
-  row.result !== null && row.scored_at !== null ? { result: { ...row.result, scoredAt: row.scored_at } } : {}
-
-const toApiKey = (row: typeof ApiKeyRow.Type): ApiKey => ({
-  id: row.id,
-  name: row.name,
-  keyHash: row.key_hash,
-  rateLimitPerMinute: row.rate_limit_per_minute,
-  createdAt: row.created_at,
-  ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at })
-})
-
-/** Builds the store on the ambient `SqlClient`, migrating the schema first. */
-export const makeValidatorStore = Effect.gen(function* () {
+/** Builds the ledger on the ambient `SqlClient` (its schema already migrated: see `layer`). */
+export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* runMigrations("dojo_validator_migrations", validatorMigrations).pipe(asStoreError("migrate"))
 
   const decodeRequests = decodeRows(RequestRow)
   const decodeResponses = decodeRows(ResponseRow)
@@ -185,6 +116,7 @@ export const makeValidatorStore = Effect.gen(function* () {
       return grouped
     })
 
+  /** Replaces the EMA vector (inside `recordScoring`'s transaction). */
   const writeScores = (scores: ReadonlyArray<ScoreEntry>) =>
     Effect.gen(function* () {
       yield* sql`DELETE FROM scores`
@@ -200,7 +132,7 @@ export const makeValidatorStore = Effect.gen(function* () {
       Effect.map((rows) => Option.fromNullable(rows[0]?.status))
     )
 
-  const saveRequest = Effect.fn("ValidatorStore.saveRequest")(
+  const saveRequest = Effect.fn("RequestLedger.saveRequest")(
     function* (input: NewRequest) {
       const requestId = input.request.request_id
       const body = yield* encodeRequest(input.request)
@@ -244,7 +176,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("saveRequest")
   )
 
-  const dueRequests = Effect.fn("ValidatorStore.dueRequests")(
+  const dueRequests = Effect.fn("RequestLedger.dueRequests")(
     function* (now: number, limit: number) {
       const rows = yield* sql`SELECT * FROM requests WHERE status = 'pending' AND deadline_at <= ${now}
         ORDER BY created_at, request_id LIMIT ${limit}`.pipe(Effect.flatMap(decodeRequests))
@@ -254,7 +186,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("dueRequests")
   )
 
-  const getRequest = Effect.fn("ValidatorStore.getRequest")(
+  const getRequest = Effect.fn("RequestLedger.getRequest")(
     function* (requestId: string) {
       const rows = yield* sql`SELECT * FROM requests WHERE request_id = ${requestId}`.pipe(Effect.flatMap(decodeRequests))
       const row = rows[0]
@@ -269,7 +201,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("getRequest")
   )
 
-  const recordScoring = Effect.fn("ValidatorStore.recordScoring")(
+  const recordScoring = Effect.fn("RequestLedger.recordScoring")(
     function* (input: ScoringRecord) {
       const result = yield* encodeResult(input.result)
       yield* sql.withTransaction(
@@ -312,18 +244,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("recordScoring")
   )
 
-  const loadScores = sql`SELECT uid, hotkey, score FROM scores ORDER BY uid`.pipe(
-    Effect.flatMap(decodeRows(ScoreRow)),
-    Effect.withSpan("ValidatorStore.loadScores"),
-    asStoreError("loadScores")
-  )
-
-  const saveScores = Effect.fn("ValidatorStore.saveScores")(
-    (scores: ReadonlyArray<ScoreEntry>) => sql.withTransaction(writeScores(scores)),
-    asStoreError("saveScores")
-  )
-
-  const pendingDeliveries = Effect.fn("ValidatorStore.pendingDeliveries")(
+  const pendingDeliveries = Effect.fn("RequestLedger.pendingDeliveries")(
     function* (now: number, limit: number) {
       const rows = yield* sql`SELECT d.request_id, d.hotkey, d.ip, d.port, d.attempts, r.result
         FROM deliveries d JOIN requests r ON r.request_id = d.request_id
@@ -343,14 +264,14 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("pendingDeliveries")
   )
 
-  const markDelivered = Effect.fn("ValidatorStore.markDelivered")(
+  const markDelivered = Effect.fn("RequestLedger.markDelivered")(
     (requestId: string, hotkey: string, at: number) =>
       Effect.asVoid(sql`UPDATE deliveries SET status = 'delivered', delivered_at = ${at}, last_error = NULL
         WHERE request_id = ${requestId} AND hotkey = ${hotkey} AND status = 'pending'`),
     asStoreError("markDelivered")
   )
 
-  const markDeliveryFailed = Effect.fn("ValidatorStore.markDeliveryFailed")(
+  const markDeliveryFailed = Effect.fn("RequestLedger.markDeliveryFailed")(
     function* (requestId: string, hotkey: string, error: string, nextAttemptAt: number, maxAttempts: number) {
       const updated = yield* sql`UPDATE deliveries SET attempts = attempts + 1, last_error = ${clip(error)},
           next_attempt_at = ${nextAttemptAt},
@@ -370,7 +291,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("markDeliveryFailed")
   )
 
-  const requestForHit = Effect.fn("ValidatorStore.requestForHit")(
+  const requestForHit = Effect.fn("RequestLedger.requestForHit")(
     function* (hotkey: string, hitId: string) {
       // HIT ids are unique at MTurk; the newest wins should a miner ever reuse one.
       const rows = yield* sql`SELECT request_id FROM responses WHERE hotkey = ${hotkey} AND mturk_hit_id = ${hitId}
@@ -380,7 +301,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("requestForHit")
   )
 
-  const mergeMTurkResponse = Effect.fn("ValidatorStore.mergeMTurkResponse")(
+  const mergeMTurkResponse = Effect.fn("RequestLedger.mergeMTurkResponse")(
     function* (input: MTurkMerge) {
       const ranks = yield* encodeRanks(input.ranks)
       return yield* sql.withTransaction(
@@ -410,7 +331,7 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("mergeMTurkResponse")
   )
 
-  const accuracyCounts = Effect.fn("ValidatorStore.accuracyCounts")(
+  const accuracyCounts = Effect.fn("RequestLedger.accuracyCounts")(
     function* (since: number) {
       const rows = yield* sql`SELECT hotkey, SUM(correct) AS correct, COUNT(*) AS answered FROM accuracy_outcomes
         WHERE recorded_at >= ${since} GROUP BY hotkey`.pipe(Effect.flatMap(decodeRows(AccuracyRow)))
@@ -419,183 +340,31 @@ export const makeValidatorStore = Effect.gen(function* () {
     asStoreError("accuracyCounts")
   )
 
-  const pruneAccuracy = Effect.fn("ValidatorStore.pruneAccuracy")(
+  const pruneAccuracy = Effect.fn("RequestLedger.pruneAccuracy")(
     (before: number) =>
       Effect.map(sql`DELETE FROM accuracy_outcomes WHERE recorded_at < ${before} RETURNING hotkey`, (rows) => rows.length),
     asStoreError("pruneAccuracy")
   )
 
-  const recordWeights = Effect.fn("ValidatorStore.recordWeights")(
-    function* (input: WeightsRecord) {
-      const uids = yield* encodeUids(input.uids)
-      const weights = yield* encodeUids(input.weights)
-      yield* sql`INSERT INTO weights ${sql.insert({
-        block: input.block,
-        uids,
-        weights,
-        version_key: input.versionKey,
-        recorded_at: input.at
-      })} ON CONFLICT (block) DO UPDATE SET uids = excluded.uids, weights = excluded.weights,
-        version_key = excluded.version_key, recorded_at = excluded.recorded_at`
-    },
-    asStoreError("recordWeights")
-  )
-
-  const lastWeights = sql`SELECT * FROM weights ORDER BY recorded_at DESC, block DESC LIMIT 1`.pipe(
-    Effect.flatMap(decodeRows(WeightsRow)),
-    Effect.map((rows) =>
-      Option.map(
-        Option.fromNullable(rows[0]),
-        (row): WeightsRecord => ({
-          block: row.block,
-          uids: row.uids,
-          weights: row.weights,
-          versionKey: row.version_key,
-          at: row.recorded_at
-        })
-      )
-    ),
-    Effect.withSpan("ValidatorStore.lastWeights"),
-    asStoreError("lastWeights")
-  )
-
-  const recordScoreSnapshot = Effect.fn("ValidatorStore.recordScoreSnapshot")(
-    (at: number, rows: ReadonlyArray<ScoreSnapshotRow>) =>
-      sql.withTransaction(
-        Effect.gen(function* () {
-          yield* sql`DELETE FROM score_snapshots WHERE at = ${at}`
-          const values = rows.map((r) => ({ at, uid: r.uid, hotkey: r.hotkey, score: r.score, weight: r.weight }))
-          for (const batch of batches(values, 5)) yield* sql`INSERT INTO score_snapshots ${sql.insert(batch)}`
-        })
-      ),
-    asStoreError("recordScoreSnapshot")
-  )
-
-  const scoreHistory = Effect.fn("ValidatorStore.scoreHistory")(
-    (since: number) =>
-      sql`SELECT at, uid, hotkey, score, weight FROM score_snapshots WHERE at >= ${since} ORDER BY at, uid`.pipe(
-        Effect.flatMap(decodeRows(SnapshotRow)),
-        Effect.map((rows): ReadonlyArray<ScoreHistoryRow> => rows)
-      ),
-    asStoreError("scoreHistory")
-  )
-
-  const createApiKey = Effect.fn("ValidatorStore.createApiKey")(
-    (input: NewApiKey) =>
-      Effect.asVoid(sql`INSERT INTO api_keys ${sql.insert({
-        id: input.id,
-        name: input.name,
-        key_hash: input.keyHash,
-        rate_limit_per_minute: input.rateLimitPerMinute,
-        created_at: input.createdAt,
-        revoked_at: null
-      })}`),
-    asStoreError("createApiKey")
-  )
-
-  const findApiKey = Effect.fn("ValidatorStore.findApiKey")(
-    (keyHash: string) =>
-      sql`SELECT * FROM api_keys WHERE key_hash = ${keyHash} AND revoked_at IS NULL`.pipe(
-        Effect.flatMap(decodeRows(ApiKeyRow)),
-        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toApiKey))
-      ),
-    asStoreError("findApiKey")
-  )
-
-  const revokeApiKey = Effect.fn("ValidatorStore.revokeApiKey")(
-    function* (id: string) {
-      const now = (yield* Clock.currentTimeMillis) / 1000
-      const rows = yield* sql`UPDATE api_keys SET revoked_at = ${now} WHERE id = ${id} AND revoked_at IS NULL RETURNING id`
-      return rows.length > 0
-    },
-    asStoreError("revokeApiKey")
-  )
-
-  const listApiKeys = sql`SELECT * FROM api_keys ORDER BY created_at, id`.pipe(
-    Effect.flatMap(decodeRows(ApiKeyRow)),
-    Effect.map((rows) => rows.map(toApiKey)),
-    Effect.withSpan("ValidatorStore.listApiKeys"),
-    asStoreError("listApiKeys")
-  )
-
-  const recentRequests = Effect.fn("ValidatorStore.recentRequests")(
-    function* (limit: number) {
-      const rows = yield* sql`SELECT r.*, (SELECT COUNT(*) FROM responses s WHERE s.request_id = r.request_id) AS response_count
-        FROM requests r ORDER BY r.created_at DESC, r.request_id DESC LIMIT ${limit}`.pipe(Effect.flatMap(decodeRows(RecentRow)))
-      return rows.map(
-        (row): RecentRequest => ({
-          requestId: row.request_id,
-          kind: row.kind,
-          prompt: row.body.prompt,
-          nCompletions: row.body.n_completions,
-          createdAt: row.created_at,
-          deadlineAt: row.deadline_at,
-          status: row.status,
-          responseCount: row.response_count,
-          ...storedResult(row)
-        })
-      )
-    },
-    asStoreError("recentRequests")
-  )
-
-  const storeBytes = sql.onDialectOrElse({
-    pg: () => sql`SELECT pg_database_size(current_database()) AS bytes`,
-    orElse: () => sql`SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()`
-  })
-
-  const stats = Effect.gen(function* () {
-    const [counts] = yield* sql`SELECT
-        (SELECT COUNT(*) FROM requests) AS requests,
-        (SELECT COUNT(*) FROM requests WHERE status = 'pending') AS pending,
-        (SELECT COUNT(*) FROM requests WHERE status = 'scored') AS scored,
-        (SELECT COUNT(*) FROM responses) AS responses,
-        (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS deliveries_pending`.pipe(
-      Effect.flatMap(decodeRows(StatsRow))
-    )
-    const [size] = yield* storeBytes.pipe(Effect.flatMap(decodeRows(BytesRow)))
-    return {
-      requests: counts?.requests ?? 0,
-      pending: counts?.pending ?? 0,
-      scored: counts?.scored ?? 0,
-      responses: counts?.responses ?? 0,
-      deliveriesPending: counts?.deliveries_pending ?? 0,
-      storeBytes: size?.bytes ?? 0
-    }
-  }).pipe(Effect.withSpan("ValidatorStore.stats"), asStoreError("stats"))
-
-  return ValidatorStore.of({
+  return RequestLedger.of({
     saveRequest,
     dueRequests,
     getRequest,
     recordScoring,
-    loadScores,
-    saveScores,
     pendingDeliveries,
     markDelivered,
     markDeliveryFailed,
     requestForHit,
     mergeMTurkResponse,
     accuracyCounts,
-    pruneAccuracy,
-    recordWeights,
-    lastWeights,
-    recordScoreSnapshot,
-    scoreHistory,
-    createApiKey,
-    findApiKey,
-    revokeApiKey,
-    listApiKeys,
-    recentRequests,
-    stats
+    pruneAccuracy
   })
 })
 
-/** `ValidatorStore` on the ambient `SqlClient` (migrates on build). */
-export const ValidatorStoreSql: Layer.Layer<ValidatorStore, StoreError, SqlClient.SqlClient> = Layer.effect(ValidatorStore, makeValidatorStore)
+/** `RequestLedger` on the ambient `SqlClient`, migrating the validator's schema first. */
+export const layer: Layer.Layer<RequestLedger, StoreError, SqlClient.SqlClient> = Layer.effect(RequestLedger, make).pipe(
+  Layer.provide(validatorSchema)
+)
 
-/** `ValidatorStore` on the configured database (SQLite file or PostgreSQL). */
-export const ValidatorStoreLive = (config: StoreConfig) => ValidatorStoreSql.pipe(Layer.provide(SqlLive(config)))
-
-/** `ValidatorStore` on a fresh in-memory SQLite database (tests). */
-export const ValidatorStoreTest = ValidatorStoreLive(memoryStore)
+/** `RequestLedger` on a fresh in-memory SQLite database (tests). */
+export const layerTest: Layer.Layer<RequestLedger, StoreError> = layer.pipe(Layer.provide(SqlLive(memoryStore)))
