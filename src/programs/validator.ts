@@ -8,7 +8,8 @@ import * as AxonLive from "../adapters/axon/axon.ts"
 import * as ChainSubtensor from "../adapters/chain/subtensor.ts"
 import * as DendriteLive from "../adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../adapters/http/dashboard.ts"
-import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
+import * as DashboardDataLive from "../adapters/http/dashboard-data.ts"
+import { defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
 import { dashboardPage } from "../adapters/http/dashboard-page.ts"
 import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk/access.ts"
@@ -99,7 +100,7 @@ const command = Command.make(
         yield* dashboardPage
         yield* serveValidatorHttp({ ip: flags.neuron.apiIp, port: flags.neuron.apiPort }, [dashboardRouter]).pipe(
           Effect.provide(
-            DashboardDataLive({
+            DashboardDataLive.layer({
               ...defaultDashboardSettings,
               netuid: flags.neuron.netuid,
               validatorHotkey: hotkey.ss58Address,

@@ -13,7 +13,8 @@ import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import { createApiKey } from "../../src/adapters/http/api-keys.ts"
 import { dashboardRouter } from "../../src/adapters/http/dashboard.ts"
-import { DashboardDataLive, defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
+import * as DashboardDataLive from "../../src/adapters/http/dashboard-data.ts"
+import { defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
 import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../../src/adapters/mturk/access.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
@@ -78,7 +79,7 @@ export const startValidatorApiWorld = async (): Promise<ValidatorApiWorld> => {
     Layer.succeed(ValidatorSettings, testValidatorSettings({ queryTimeoutSeconds: 5, deadlineSeconds: 3600 }))
   )
   const runtime = ManagedRuntime.make(
-    Layer.provideMerge(DashboardDataLive({ ...defaultDashboardSettings, netuid: NETUID, validatorHotkey: validatorKey.ss58Address }), base)
+    Layer.provideMerge(DashboardDataLive.layer({ ...defaultDashboardSettings, netuid: NETUID, validatorHotkey: validatorKey.ss58Address }), base)
   )
   const served = await runtime.runPromise(serveValidatorHttp({ ip: "127.0.0.2", port: 0 }, [dashboardRouter]).pipe(Scope.extend(scope)))
   const axon = await runtime.runPromise(

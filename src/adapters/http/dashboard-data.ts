@@ -192,7 +192,7 @@ const HISTORY_TTL_SECONDS = 30
 const now = Effect.map(Clock.currentTimeMillis, (ms) => ms / 1000)
 
 /** Builds the service; its accuracy sampler runs until the scope closes. */
-export const makeDashboardData = (settings: DashboardSettings) =>
+export const make = (settings: DashboardSettings) =>
   Effect.gen(function* () {
     const ledger = yield* RequestLedger
     const scoreLedger = yield* ScoreLedger
@@ -394,5 +394,5 @@ export const makeDashboardData = (settings: DashboardSettings) =>
   })
 
 /** The dashboard's data over the ambient store and chain, its accuracy sampler scoped to the layer. */
-export const DashboardDataLive = (settings: DashboardSettings): Layer.Layer<DashboardData, never, RequestLedger | ScoreLedger | DashboardReadModel | Chain> =>
-  Layer.scoped(DashboardData, makeDashboardData(settings))
+export const layer = (settings: DashboardSettings): Layer.Layer<DashboardData, never, RequestLedger | ScoreLedger | DashboardReadModel | Chain> =>
+  Layer.scoped(DashboardData, make(settings))
