@@ -6,7 +6,7 @@
  * logs; runtime refusals that need waiting become `WeightsRefusal`s; other chain failures are returned
  * for the caller's retry schedule.
  */
-import { Data, Effect, Option } from "effect"
+import { Data, Effect } from "effect"
 import { RevealScheduleError, timelockRevealRound } from "../../domain/chain/epoch-schedule.ts"
 import { timelockSeal } from "../../domain/chain/timelock.ts"
 import { chooseWeightsPath, type WeightsPath, type WeightsRuntime } from "../../domain/chain/weights-path.ts"
@@ -16,10 +16,11 @@ import { Uid } from "../../domain/chain/ids.ts"
 import { blocksUntilWeightsAllowed, uidOf } from "../../domain/chain/metagraph.ts"
 import { scoreFor } from "../../domain/scoring/moving-average.ts"
 import { WeightsError, weightsForChain } from "../../domain/chain/weights.ts"
-import { Chain, type ChainError, NotRegistered, type SetWeightsResult } from "../../services/chain.ts"
+import { Chain, type ChainError, type SetWeightsResult } from "../../services/chain.ts"
 import { ScoreLedger } from "../../services/score-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
+import { registeredUid } from "../registered-uid.ts"
 import { ValidatorSettings } from "./settings.ts"
 import { NoWeightsPathAvailable, refusalOf } from "./weights-refusals.ts"
 
@@ -47,22 +48,13 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const chain = yield* Chain
   const store = yield* ScoreLedger
   const settings = yield* ValidatorSettings
-  const wallet = yield* Wallet
-  const hotkey = yield* wallet.hotkey
+  const hotkey = yield* (yield* Wallet).hotkey
   const [metagraph, hp] = yield* Effect.all([chain.metagraph(settings.netuid), chain.hyperparameters(settings.netuid)])
-  const myUid = uidOf(metagraph, hotkey.ss58Address)
-  if (Option.isNone(myUid))
-    return yield* new NotRegistered({
-      hotkey: hotkey.ss58Address,
-      netuid: settings.netuid,
-      endpoint: chain.endpoint,
-      walletName: wallet.name,
-      hotkeyName: wallet.hotkeyName
-    })
+  const myUid = yield* registeredUid(uidOf(metagraph, hotkey.ss58Address), settings.netuid, hotkey.ss58Address)
   if (settings.versionKey < hp.weightsVersionKey)
     return yield* new VersionKeyTooLow({ ours: settings.versionKey, required: hp.weightsVersionKey })
 
-  const me = metagraph.neurons.find((n) => n.uid === myUid.value)!
+  const me = metagraph.neurons.find((n) => n.uid === myUid)!
   const wait = blocksUntilWeightsAllowed(me.lastUpdate, metagraph.block + 1, hp.weightsRateLimit)
   if (wait > 0) return { _tag: "Skipped", reason: `weights rate limit: ${wait} more blocks` } satisfies SetWeightsOutcome
 
