@@ -75,7 +75,6 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
       }),
     catch: (e) => (e instanceof WeightsError ? e : new WeightsError({ pythonType: "ValueError", message: String(e) }))
   })
-  if (emit.uids.length === 0) return { _tag: "Skipped", reason: "all weights round to zero" } satisfies SetWeightsOutcome
 
   const mechanismId = settings.mechanismId ?? 0
   const rt = yield* chain.weightsRuntime(settings.netuid)

@@ -309,7 +309,7 @@ describe("properties", () => {
 })
 
 describe("weightsForChain never emits nothing", () => {
-  // Why set-weights.ts's "all weights round to zero" skip is never taken: with at least one neuron the
+  // Why set-weights.ts has no "all weights round to zero" skip (it had one, never taken): with at least one neuron the
   // SDK's processing either keeps a positive weight (whose u16 is the maximum, 65535) or, when none is
   // left (zeros, scores that underflow float32 after the L1 norm), gives every uid 1/n.
   test("with at least one neuron, some uid always gets a weight (or the SDK's error)", () => {
