@@ -4,7 +4,7 @@
  * Records when each request reached it (epoch ms, comparable across threads).
  */
 import { Effect, Exit, Option, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../src/adapters/axon/axon.ts"
+import * as AxonLive from "../src/adapters/axon/axon.ts"
 import { RankingRequestSynapse } from "../src/domain/wire/synapses.ts"
 import { axonRoute } from "../src/services/axon.ts"
 
@@ -30,7 +30,7 @@ const startAxons = async (hotkeys: ReadonlyArray<string>) => {
   const ports: number[] = []
   for (const hotkey of hotkeys) {
     const axon = await Effect.runPromise(
-      makeAxon({ ...defaultAxonConfig, hotkey, ip: HOST, port: 0 }, [route]).pipe(Scope.extend(scope))
+      AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey, ip: HOST, port: 0 }, [route]).pipe(Scope.extend(scope))
     )
     ports.push(axon.bound.port)
   }

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs"
 import { HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { BunHttpServer } from "@effect/platform-bun"
 import { Effect, Exit, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../src/adapters/axon/axon.ts"
+import * as AxonLive from "../src/adapters/axon/axon.ts"
 import { signHex, verify } from "../src/adapters/wallet/sr25519.ts"
 import { dendriteMessage } from "../src/domain/wire/synapse.ts"
 import { RankingRequestSynapse } from "../src/domain/wire/synapses.ts"
@@ -90,7 +90,7 @@ await Effect.runPromise(Scope.close(effectScope, Exit.void))
 // 4. The axon, full verification, trivial handler.
 const axonScope = Effect.runSync(Scope.make())
 const axon = await Effect.runPromise(
-  makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: HOST, port: 0, maxWorkers: CONCURRENCY, maxQueue: 1024 }, [
+  AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: miner.ss58Address, ip: HOST, port: 0, maxWorkers: CONCURRENCY, maxQueue: 1024 }, [
     axonRoute(RankingRequestSynapse, {
       forward: (_, b) => Effect.succeed({ ...b, ranks: b.completions.map((c, i) => ({ cid: c.cid, score: i })), scoring_method: "hf_model" as const })
     })

@@ -5,6 +5,7 @@
 import { Effect, Exit, Scope } from "effect"
 import { devWallet, startLocalnet, type LocalSpec } from "../src/adapters/chain/localnet.ts"
 import { fillSubnet, median, rssMiB } from "./chain-fixture.ts"
+import { Uid } from "../src/domain/chain/ids.ts"
 
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
 const lines: Array<string> = []
@@ -55,7 +56,7 @@ for (const spec of [185, 218] as ReadonlyArray<LocalSpec>) {
       for (let i = 0; i < 5; i++) {
         const weights = uids.map(() => 1 + Math.floor(Math.random() * 65535))
         const s = performance.now()
-        await run(net.chain.setWeights(netuid, v.hotkey, uids, weights, 0))
+        await run(net.chain.setWeights(netuid, v.hotkey, uids.map((u) => Uid.make(u)), weights, 0))
         full.push(performance.now() - s)
       }
       report(`spec ${spec}: setWeights (256 uids) submit→InBlock median ${median(full).toFixed(0)} ms (min ${Math.min(...full).toFixed(0)}, max ${Math.max(...full).toFixed(0)})`)

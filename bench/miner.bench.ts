@@ -14,11 +14,11 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { defaultAxonConfig, layer as axonLayer } from "../src/adapters/axon/axon.ts"
-import { ChainMemory } from "../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../src/adapters/dendrite/dendrite.ts"
 import { exportRewardModel, trainingFacts } from "../src/adapters/data/reward-model-export.ts"
-import { HfLocalScorerLive } from "../src/adapters/scorer/hf-local.ts"
-import { MinerStoreTest } from "../src/adapters/store/miner-store-sql.ts"
+import * as HfLocal from "../src/adapters/scorer/hf-local.ts"
+import * as MinerStoreSql from "../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri, signHex, verify } from "../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../src/adapters/wallet/wallet-fs.ts"
 import { RankingRequest } from "../src/domain/wire/protocol.ts"
@@ -29,10 +29,11 @@ import { startMiner } from "../src/pipeline/miner/serve.ts"
 import { defaultMinerSettings, MinerSettings } from "../src/pipeline/miner/settings.ts"
 import { Dendrite } from "../src/services/dendrite.ts"
 import { Scorer } from "../src/services/scorer.ts"
+import { Netuid } from "../src/domain/chain/ids.ts"
 
 const COMPLETIONS = 4
 const SECONDS = 3
-const NETUID = 1
+const NETUID = Netuid.make(1)
 
 const minerHotkey = keypairFromUri("//Bob//hot")
 const validatorHotkey = keypairFromUri("//Alice//hot")
@@ -75,8 +76,8 @@ try {
       }),
       layerDev("//Bob"),
       axonLayer({ ...defaultAxonConfig, hotkey: minerHotkey.ss58Address, ip: "127.0.0.2", port: 0 }),
-      HfLocalScorerLive({ model: dir, batchSize: 16 }).pipe(Layer.provide(BunContext.layer)),
-      MinerStoreTest,
+      HfLocal.layer({ model: dir, batchSize: 16 }).pipe(Layer.provide(BunContext.layer)),
+      MinerStoreSql.layerTest,
       Layer.succeed(MinerSettings, { ...defaultMinerSettings, netuid: NETUID, callbackSecret: Option.none() }),
       // Two info lines per request would be most of what this prints; warnings still show.
       Logger.minimumLogLevel(LogLevel.Warning)
@@ -112,7 +113,7 @@ try {
   const verifyMs = (performance.now() - t) / 100
   console.log(`sr25519 per request: sign ${signMs.toFixed(2)} ms (dendrite) + verify ${verifyMs.toFixed(2)} ms (axon)`)
 
-  const validator = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: validatorHotkey }))
+  const validator = ManagedRuntime.make(DendriteLive.layer({ hotkey: validatorHotkey }))
   for (const inFlight of [1, 4, 16]) {
     const latencies: number[] = []
     let failed = 0

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, ManagedRuntime, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../src/adapters/axon/axon.ts"
+import * as AxonLive from "../src/adapters/axon/axon.ts"
 import * as DendriteLive from "../src/adapters/dendrite/dendrite.ts"
 import { keypairFromSeed } from "../src/adapters/wallet/sr25519.ts"
 import { RankingRequestSynapse } from "../src/domain/wire/synapses.ts"
@@ -74,7 +74,7 @@ const measure = async (url: string, lanes: number, cpu: () => number): Promise<A
 // ---- 1. axons ----------------------------------------------------------------------------------
 const axonScope = Effect.runSync(Scope.make())
 const ours = await Effect.runPromise(
-  makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: HOST, port: 0, maxWorkers: 64, maxQueue: 1024 }, [
+  AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: miner.ss58Address, ip: HOST, port: 0, maxWorkers: 64, maxQueue: 1024 }, [
     axonRoute(RankingRequestSynapse, {
       forward: (_, b) => Effect.succeed({ ...b, ranks: b.completions.map((c, i) => ({ cid: c.cid, score: i })), scoring_method: "hf_model" as const })
     })

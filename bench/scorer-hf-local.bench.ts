@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { exportRewardModel, trainingFacts } from "../src/adapters/data/reward-model-export.ts"
-import { HfLocalScorerLive, loadHfRewardModel } from "../src/adapters/scorer/hf-local.ts"
+import * as HfLocal from "../src/adapters/scorer/hf-local.ts"
+import { loadHfRewardModel } from "../src/adapters/scorer/hf-local.ts"
 import { RankingRequest } from "../src/domain/wire/protocol.ts"
 import { defaultTrainingConfig, trainRewardModel } from "../src/domain/reward-model/training.ts"
 import { generateSyntheticPreferences } from "../src/domain/data/synthetic-preferences.ts"
@@ -53,7 +54,7 @@ try {
       }
       return { pairs, seconds: (performance.now() - start) / 1000 }
     })
-    const r = await Effect.runPromise(measure.pipe(Effect.provide(HfLocalScorerLive({ model: dir, batchSize })), Effect.provide(BunContext.layer)))
+    const r = await Effect.runPromise(measure.pipe(Effect.provide(HfLocal.layer({ model: dir, batchSize })), Effect.provide(BunContext.layer)))
     console.log(`batch ${String(batchSize).padStart(2)}: ${(r.pairs / r.seconds).toFixed(0).padStart(6)} pairs/s  (${r.pairs} pairs in ${r.seconds.toFixed(2)} s)`)
   }
 

@@ -14,7 +14,7 @@ import { Effect, Exit, Fiber, ManagedRuntime, Redacted, Scope } from "effect"
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { defaultAxonConfig, makeAxon } from "../src/adapters/axon/axon.ts"
+import * as AxonLive from "../src/adapters/axon/axon.ts"
 import { createApiKey } from "../src/adapters/http/api-keys.ts"
 import { serveValidatorHttp } from "../src/adapters/http/validator-server.ts"
 import { keypairFromUri } from "../src/adapters/wallet/sr25519.ts"
@@ -39,7 +39,7 @@ const fleet = async () => {
   const routes = fleetRoutes("soak")
   const ports: number[] = []
   for (let i = 0; i < GOOD; i++) {
-    const axon = await Effect.runPromise(makeAxon({ ...defaultAxonConfig, hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port: 0 }, routes).pipe(Scope.extend(scope)))
+    const axon = await Effect.runPromise(AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port: 0 }, routes).pipe(Scope.extend(scope)))
     ports.push(axon.bound.port)
   }
   const big = new Uint8Array(3 * 1024 * 1024).fill(0x61)

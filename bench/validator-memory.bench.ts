@@ -18,7 +18,7 @@ import { Effect, Exit, Fiber, Logger, LogLevel, ManagedRuntime, Scope } from "ef
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { defaultAxonConfig, makeAxon } from "../src/adapters/axon/axon.ts"
+import * as AxonLive from "../src/adapters/axon/axon.ts"
 import { keypairFromUri } from "../src/adapters/wallet/sr25519.ts"
 import { runValidator } from "../src/pipeline/validator/run.ts"
 import { fleetRoutes, fleetValidatorLayers, mb, readPorts, rssOf, slope } from "./bench-support.ts"
@@ -35,7 +35,7 @@ const fleet = async () => {
   const ports: number[] = []
   for (let i = 0; i < MINERS; i++) {
     const axon = await Effect.runPromise(
-      makeAxon({ ...defaultAxonConfig, hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port: 0 }, routes).pipe(
+      AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: minerKey(i).ss58Address, ip: FLEET_IP, port: 0 }, routes).pipe(
         Scope.extend(scope),
         Effect.provide(Logger.minimumLogLevel(LogLevel.Warning))
       )

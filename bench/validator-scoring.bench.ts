@@ -10,7 +10,7 @@ import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ChainMemory } from "../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../src/adapters/chain/memory.ts"
 import * as RequestLedgerSql from "../src/adapters/store/request-ledger-sql.ts"
 import * as ScoreLedgerSql from "../src/adapters/store/score-ledger-sql.ts"
 import { SqlLive } from "../src/adapters/store/sql-client.ts"
@@ -26,11 +26,12 @@ import { setWeights } from "../src/pipeline/validator/set-weights.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../src/pipeline/validator/settings.ts"
 import { RequestLedger, type StoredResponse } from "../src/services/request-ledger.ts"
 import { ScoreLedger } from "../src/services/score-ledger.ts"
+import { Netuid } from "../src/domain/chain/ids.ts"
 
 const REQUESTS = Number(process.argv[2] ?? 10_000)
 const RESPONSES = Number(process.argv[3] ?? 256)
 const MINERS = 256
-const NETUID = 1
+const NETUID = Netuid.make(1)
 const CIDS = ["c1", "c2", "c3", "c4"]
 
 const validator = keypairFromUri("//Alice//hot")

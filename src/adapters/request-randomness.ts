@@ -1,7 +1,7 @@
 /**
- * `RequestRandomness` layers. `layerCrypto` (live): every draw comes from `crypto.getRandomValues`, 53
+ * `RequestRandomness` layers. `layer` (live): every draw comes from `crypto.getRandomValues`, 53
  * bits per number, so nothing a miner sees (ids, cids, order) tells it anything about the next draw or
- * about whether a request is an evaluation. `layerSeeded` (tests and replays only): one 31-bit seed per
+ * about whether a request is an evaluation. `layerTest` (tests and replays only): one 31-bit seed per
  * request from Effect's `Random`, through prng.ts's splitmix — reproducible, and therefore searchable by
  * anyone who sees its output; never use it in a running validator.
  */
@@ -27,11 +27,11 @@ export const cryptoRng = (): Rng => {
 }
 
 /** Live: cryptographic draws. */
-export const layerCrypto: Layer.Layer<RequestRandomness> = Layer.succeed(RequestRandomness, {
+export const layer: Layer.Layer<RequestRandomness> = Layer.succeed(RequestRandomness, {
   rng: Effect.sync(cryptoRng)
 })
 
 /** Tests and replays: a splitmix generator seeded from Effect's `Random` (pin it with `Effect.withRandom`). */
-export const layerSeeded: Layer.Layer<RequestRandomness> = Layer.succeed(RequestRandomness, {
+export const layerTest: Layer.Layer<RequestRandomness> = Layer.succeed(RequestRandomness, {
   rng: Effect.map(Random.nextIntBetween(0, 2 ** 31 - 1), makeRng)
 })

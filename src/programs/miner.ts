@@ -7,14 +7,16 @@
 import { Command } from "@effect/cli"
 import { BunContext, BunHttpServer } from "@effect/platform-bun"
 import { Config, Effect, Layer, Option } from "effect"
+import * as ChainSubtensor from "../adapters/chain/subtensor.ts"
 import * as MTurkClient from "../adapters/mturk/client.ts"
-import { HfLocalScorerLive } from "../adapters/scorer/hf-local.ts"
+import * as HfLocal from "../adapters/scorer/hf-local.ts"
 import * as HfRemote from "../adapters/scorer/hf-remote.ts"
 import * as Llm from "../adapters/scorer/llm.ts"
 import * as MTurkScorer from "../adapters/scorer/mturk.ts"
 import * as RandomScorer from "../adapters/scorer/random.ts"
-import { MinerStoreLive } from "../adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../adapters/store/miner-store-sql.ts"
 import * as Sts from "../adapters/mturk/sts-assume-role.ts"
+import * as WalletFs from "../adapters/wallet/wallet-fs.ts"
 import { serveCallbackApi } from "../adapters/http/human-feedback-callback.ts"
 import { startDeliveryLoop } from "../pipeline/miner/human-feedback-delivery.ts"
 import { startMiner } from "../pipeline/miner/serve.ts"
@@ -27,7 +29,7 @@ import { dataDirOf, neuronOptions } from "./options/neuron.ts"
 import { runCli } from "./options/run-cli.ts"
 import { signingLayer } from "./options/signing.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
-import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
+import { resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
 import { UsageError } from "./options/usage-error.ts"
 import { walletOptions } from "./options/wallet.ts"
 
@@ -40,7 +42,7 @@ const scorerLayer = (m: MinerFlags): Layer.Layer<Scorer, unknown> => {
       return Option.match(m.hfEndpointUrl, {
         onSome: (endpointUrl) => HfRemote.layerConfig({ endpointUrl, modelName: modelName ?? endpointUrl }),
         onNone: () =>
-          HfLocalScorerLive({ model: modelName ?? DEFAULT_HF_MODEL, batchSize: m.hfBatchSize }).pipe(Layer.provide(BunContext.layer))
+          HfLocal.layer({ model: modelName ?? DEFAULT_HF_MODEL, batchSize: m.hfBatchSize }).pipe(Layer.provide(BunContext.layer))
       })
     case "llm_api":
       return Llm.layerConfig({
@@ -96,7 +98,7 @@ const command = Command.make(
         minStake: m.minStake,
         callbackSecret
       })
-      const services = Layer.mergeAll(signingLayer(flags.wallet, flags.axon), settings, chainLayer(endpoint), MinerStoreLive(store), scorerLayer(m))
+      const services = Layer.mergeAll(signingLayer(flags.wallet, flags.axon), settings, ChainSubtensor.layer({ endpoint }), MinerStoreSql.layerStore(store), scorerLayer(m))
 
       const run = Effect.gen(function* () {
         const running = yield* startMiner

@@ -4,14 +4,17 @@
  */
 import { Command } from "@effect/cli"
 import { Config, Effect, Layer, Option } from "effect"
+import * as ChainSubtensor from "../adapters/chain/subtensor.ts"
 import { dashboardRouter } from "../adapters/http/dashboard.ts"
-import { DashboardDataLive, defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
+import * as DashboardDataLive from "../adapters/http/dashboard-data.ts"
+import { defaultDashboardSettings } from "../adapters/http/dashboard-data.ts"
 import { dashboardPage } from "../adapters/http/dashboard-page.ts"
 import { serveValidatorHttp } from "../adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../adapters/mturk/access.ts"
 import * as PreferenceDataLive from "../adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../adapters/request-randomness.ts"
 import * as ValidatorStoreSql from "../adapters/store/validator-store.ts"
+import * as WalletFs from "../adapters/wallet/wallet-fs.ts"
 import { rewardRule } from "../domain/scoring/reward-rule.ts"
 import { runValidator } from "../pipeline/validator/run.ts"
 import { ValidatorSettings } from "../pipeline/validator/settings.ts"
@@ -22,7 +25,7 @@ import { dataDirOf, neuronOptions } from "./options/neuron.ts"
 import { runCli } from "./options/run-cli.ts"
 import { signingLayer } from "./options/signing.ts"
 import { resolveStoreConfig, storeOptions } from "./options/store.ts"
-import { chainLayer, resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
+import { resolveEndpoint, subtensorOptions } from "./options/subtensor.ts"
 import { checkDataSources, validatorOptions } from "./options/validator.ts"
 import { walletOptions } from "./options/wallet.ts"
 
@@ -69,8 +72,8 @@ const command = Command.make(
       const services = Layer.mergeAll(
         signingLayer(flags.wallet, flags.axon),
         settings,
-        chainLayer(endpoint),
-        RequestRandomnessLive.layerCrypto,
+        ChainSubtensor.layer({ endpoint }),
+        RequestRandomnessLive.layer,
         ValidatorStoreSql.layer(store),
         PreferenceDataLive.layer({
           seed: v.seed,
@@ -90,7 +93,7 @@ const command = Command.make(
         yield* dashboardPage
         yield* serveValidatorHttp({ ip: flags.neuron.apiIp, port: flags.neuron.apiPort }, [dashboardRouter]).pipe(
           Effect.provide(
-            DashboardDataLive({
+            DashboardDataLive.layer({
               ...defaultDashboardSettings,
               netuid: flags.neuron.netuid,
               validatorHotkey: hotkey.ss58Address,

@@ -6,6 +6,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Either, type Option, Redacted } from "effect"
 import {
+  layer,
   listWallets,
   newColdkey,
   newHotkey,
@@ -22,7 +23,7 @@ import { Wallet, type WalletError } from "../services/wallet.ts"
 import { exactlyOne } from "./options/checked-flags.ts"
 import { runCli } from "./options/run-cli.ts"
 import type { UsageError } from "./options/usage-error.ts"
-import { walletLayer, walletOptions, walletPath } from "./options/wallet.ts"
+import { walletOptions, walletPath } from "./options/wallet.ts"
 
 const PROGRAM = "bun run src/programs/wallet.ts"
 
@@ -161,7 +162,7 @@ const signCmd = Command.make(
         const key = yield* (a.useHotkey ? wallet.hotkey : wallet.coldkey)
         yield* Console.log(`signed by ${a.useHotkey ? "hotkey" : "coldkey"} ${key.ss58Address}`)
         yield* Console.log(signHex(key, a.message))
-      }).pipe(Effect.provide(walletLayer(a.wallet)))
+      }).pipe(Effect.provide(layer(a.wallet)))
     )
 ).pipe(Command.withDescription("sign --message with the coldkey (or --use-hotkey); the last line printed is the 0x signature"))
 

@@ -24,15 +24,12 @@ export interface AxonRequestContext {
   readonly computedBodyHash: string
 }
 
-/**
- * A handler's deliberate refusal: the axon answers with this status and message (e.g. 503 when the
- * scorer's upstream is down, 400 for a request it cannot score) instead of an opaque 500.
- */
-export class HandlerRefusal extends Data.TaggedError("HandlerRefusal")<{ readonly status: number; readonly message: string }> {}
-
 /** A neuron's handlers for one synapse. Handlers capture their services; they need no context. */
 export interface SynapseHandlers<A> {
-  /** Answers a verified request with the reply body (the dendrite only keeps its mutable fields). */
+  /**
+   * Answers a verified request with the reply body (the dendrite only keeps its mutable fields). A
+   * `Refusal` (domain/refusal.ts) is answered with its status and message; any other failure is a 500.
+   */
   readonly forward: (context: AxonRequestContext, body: A) => Effect.Effect<A, unknown>
   /** Some(reason) refuses the call with 403 before verification. Default: nobody is refused. */
   readonly blacklist?: (context: AxonRequestContext) => Effect.Effect<Option.Option<string>>
@@ -79,10 +76,10 @@ export class AxonServeError extends Data.TaggedError("AxonServeError")<{
   readonly cause?: unknown
 }> {}
 
+/** What the `Axon` service offers. */
+export interface AxonShape {
+  readonly serve: (routes: ReadonlyArray<AxonRoute>) => Effect.Effect<ServingAxon, AxonServeError, Scope.Scope>
+}
+
 /** Serves routes until the scope closes. */
-export class Axon extends Context.Tag("Axon")<
-  Axon,
-  {
-    readonly serve: (routes: ReadonlyArray<AxonRoute>) => Effect.Effect<ServingAxon, AxonServeError, Scope.Scope>
-  }
->() {}
+export class Axon extends Context.Tag("dojo/Axon")<Axon, AxonShape>() {}

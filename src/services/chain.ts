@@ -6,6 +6,7 @@
  */
 import { Context, Data, type Effect, type Option } from "effect"
 import type { Keypair } from "../domain/wallet/keypair.ts"
+import type { Hotkey, Netuid, Uid } from "../domain/chain/ids.ts"
 import type { Hyperparameters, Metagraph } from "../domain/chain/metagraph.ts"
 import type { WeightsRuntime } from "../domain/chain/weights-path.ts"
 
@@ -42,6 +43,25 @@ export class ChainTxRejected extends Data.TaggedError("ChainTxRejected")<{
 }> {
   override get message() {
     return `${this.operation} refused by the transaction pool${this.code === undefined ? "" : ` (${this.code})`}: ${this.reason}`
+  }
+}
+
+/** The hotkey has no uid on the subnet: a neuron can do nothing there until it is registered. */
+export class NotRegistered extends Data.TaggedError("NotRegistered")<{
+  readonly hotkey: string
+  readonly netuid: number
+  /** The chain asked. */
+  readonly endpoint: string
+  /** The wallet and hotkey names, for the registration command the message suggests. */
+  readonly walletName: string
+  readonly hotkeyName: string
+}> {
+  override get message() {
+    return (
+      `hotkey ${this.hotkey} is not registered on subnet ${this.netuid} at ${this.endpoint}. Register it first, e.g. ` +
+      `\`btcli subnets register --netuid ${this.netuid} --wallet.name ${this.walletName} --wallet.hotkey ${this.hotkeyName}\`, ` +
+      `then start again`
+    )
   }
 }
 
@@ -164,7 +184,7 @@ export interface SetWeightsResult {
 
 /** A timelocked weights commit (`commit_timelocked_weights`, or its mechanism variant with `mecid`). */
 export interface TimelockedCommit {
-  readonly netuid: number
+  readonly netuid: Netuid
   /** Sent as `mecid` when `mechanism` is true; must be 0 otherwise. */
   readonly mechanismId: number
   readonly mechanism: boolean
@@ -187,37 +207,37 @@ export interface ChainShape {
   /** The current head's block number. */
   readonly block: Effect.Effect<number, ChainError>
   /** All neurons of a subnet at the head (read once per block, then cached). */
-  readonly metagraph: (netuid: number) => Effect.Effect<Metagraph, ChainError>
-  readonly hyperparameters: (netuid: number) => Effect.Effect<Hyperparameters, ChainError>
+  readonly metagraph: (netuid: Netuid) => Effect.Effect<Metagraph, ChainError>
+  readonly hyperparameters: (netuid: Netuid) => Effect.Effect<Hyperparameters, ChainError>
   /** The uid of a hotkey on a subnet; none when not registered. */
-  readonly uidOf: (netuid: number, hotkey: string) => Effect.Effect<Option.Option<number>, ChainError>
+  readonly uidOf: (netuid: Netuid, hotkey: Hotkey) => Effect.Effect<Option.Option<Uid>, ChainError>
   /** The weights a uid has on chain (on mechanism `mechanismId`, default 0), as `[uid, u16]` pairs (max-upscaled by the chain). */
-  readonly weightsOf: (netuid: number, uid: number, mechanismId?: number) => Effect.Effect<ReadonlyArray<readonly [number, number]>, ChainError>
+  readonly weightsOf: (netuid: Netuid, uid: Uid, mechanismId?: number) => Effect.Effect<ReadonlyArray<readonly [Uid, number]>, ChainError>
   /** Registers `hotkey` on the subnet by burning TAO from `coldkey`; returns its uid. */
-  readonly burnedRegister: (netuid: number, coldkey: Keypair, hotkey: string) => Effect.Effect<number, ChainError>
+  readonly burnedRegister: (netuid: Netuid, coldkey: Keypair, hotkey: Hotkey) => Effect.Effect<Uid, ChainError>
   /** Serves the hotkey's axon; skipped (`Unchanged`) when the chain already has the same one. */
-  readonly serveAxon: (netuid: number, hotkey: Keypair, axon: ServeAxonParams) => Effect.Effect<ServeAxonResult, ChainError>
+  readonly serveAxon: (netuid: Netuid, hotkey: Keypair, axon: ServeAxonParams) => Effect.Effect<ServeAxonResult, ChainError>
   /**
    * Sets weights (u16 values, already converted) and waits for inclusion. With commit-reveal on, commits
    * the hash, waits for the reveal window (the chain must keep making blocks) and reveals.
    */
   readonly setWeights: (
-    netuid: number,
+    netuid: Netuid,
     hotkey: Keypair,
-    uids: ReadonlyArray<number>,
+    uids: ReadonlyArray<Uid>,
     weights: ReadonlyArray<number>,
     versionKey: number,
     /** The subnet mechanism (`mecid`); > 0 needs a runtime with mechanism calls. Default 0. */
     mechanismId?: number
   ) => Effect.Effect<SetWeightsResult, ChainError>
   /** What the runtime offers for setting weights on a subnet (settings, calls, the epoch counter), read at the head. */
-  readonly weightsRuntime: (netuid: number) => Effect.Effect<WeightsRuntime, ChainError>
+  readonly weightsRuntime: (netuid: Netuid) => Effect.Effect<WeightsRuntime, ChainError>
   /** Sends a timelocked commit and waits for inclusion; returns its block. The chain reveals it at its round. */
   readonly commitTimelockedWeights: (hotkey: Keypair, commit: TimelockedCommit) => Effect.Effect<number, ChainError>
   /** Stakes `amountRao` from `coldkey` onto `hotkey` (on dynamic-TAO runtimes: into subnet `netuid`); returns the block. */
-  readonly addStake: (netuid: number, coldkey: Keypair, hotkey: string, amountRao: bigint) => Effect.Effect<number, ChainError>
+  readonly addStake: (netuid: Netuid, coldkey: Keypair, hotkey: Hotkey, amountRao: bigint) => Effect.Effect<number, ChainError>
   /** Registers a new subnet owned by `owner` (newer runtimes also take the owner hotkey); returns its netuid. */
-  readonly registerNetwork: (owner: Keypair, hotkey: string) => Effect.Effect<number, ChainError>
+  readonly registerNetwork: (owner: Keypair, hotkey: Hotkey) => Effect.Effect<Netuid, ChainError>
   /**
    * Runs an `AdminUtils` call as sudo (several: all or none, in one block); fails with the inner call's
    * error. Returns the block.

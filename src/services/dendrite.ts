@@ -41,31 +41,31 @@ export interface DendriteResponse<A> {
 /** True when the call succeeded (the SDK's `is_success`). */
 export const isSuccess = <A>(response: DendriteResponse<A>): boolean => response.statusCode === 200
 
+/** What the `Dendrite` service offers. */
+export interface DendriteShape {
+  /** Our hotkey's SS58 address. */
+  readonly hotkey: string
+  /** Our session uuid (one per instance, as the SDK's dendrite). */
+  readonly uuid: string
+  /** One call. Never fails: failures are in the response's status. */
+  readonly call: <A, I>(
+    target: DendriteTarget,
+    definition: SynapseDefinition<A, I>,
+    body: A,
+    options?: DendriteCallOptions
+  ) => Effect.Effect<DendriteResponse<A>>
+  /**
+   * The same body to many axons at once; one response per target, in target order. Never fails.
+   * Every request is signed before any is sent, so the axons receive it within a few ms of each other;
+   * `concurrency` (default: all) sends in waves of that size instead.
+   */
+  readonly callMany: <A, I>(
+    targets: Iterable<DendriteTarget>,
+    definition: SynapseDefinition<A, I>,
+    body: A,
+    options?: DendriteCallOptions & { readonly concurrency?: number | undefined }
+  ) => Effect.Effect<ReadonlyArray<DendriteResponse<A>>>
+}
+
 /** Calls synapses on axons, signed with our hotkey. */
-export class Dendrite extends Context.Tag("Dendrite")<
-  Dendrite,
-  {
-    /** Our hotkey's SS58 address. */
-    readonly hotkey: string
-    /** Our session uuid (one per instance, as the SDK's dendrite). */
-    readonly uuid: string
-    /** One call. Never fails: failures are in the response's status. */
-    readonly call: <A, I>(
-      target: DendriteTarget,
-      definition: SynapseDefinition<A, I>,
-      body: A,
-      options?: DendriteCallOptions
-    ) => Effect.Effect<DendriteResponse<A>>
-    /**
-     * The same body to many axons at once; one response per target, in target order. Never fails.
-     * Every request is signed before any is sent, so the axons receive it within a few ms of each other;
-     * `concurrency` (default: all) sends in waves of that size instead.
-     */
-    readonly callMany: <A, I>(
-      targets: Iterable<DendriteTarget>,
-      definition: SynapseDefinition<A, I>,
-      body: A,
-      options?: DendriteCallOptions & { readonly concurrency?: number | undefined }
-    ) => Effect.Effect<ReadonlyArray<DendriteResponse<A>>>
-  }
->() {}
+export class Dendrite extends Context.Tag("dojo/Dendrite")<Dendrite, DendriteShape>() {}

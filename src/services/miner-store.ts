@@ -56,7 +56,7 @@ export interface HitRecord extends NewHit {
 }
 
 /** The miner store's operations. */
-export interface MinerStoreService {
+export interface MinerStoreShape {
   /** Records a validator's result; a repeat for the same (request, validator) changes nothing. */
   readonly recordResult: (input: MinerResult) => Effect.Effect<"recorded" | "duplicate", StoreError>
   /** The newest results first. */
@@ -87,4 +87,4 @@ export interface MinerStoreService {
 }
 
 /** The miner's durable store. */
-export class MinerStore extends Context.Tag("dojo/MinerStore")<MinerStore, MinerStoreService>() {}
+export class MinerStore extends Context.Tag("dojo/MinerStore")<MinerStore, MinerStoreShape>() {}

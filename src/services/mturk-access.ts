@@ -4,9 +4,12 @@
  */
 import { Context } from "effect"
 import type { AWSCredentials } from "../domain/wire/protocol.ts"
-import type { MTurk } from "./mturk.ts"
+import type { MTurkShape } from "./mturk.ts"
 
-export class MTurkAccess extends Context.Tag("dojo/MTurkAccess")<
-  MTurkAccess,
-  { readonly withCredentials: (credentials: AWSCredentials) => MTurk["Type"] }
->() {}
+/** What the `MTurkAccess` service offers. */
+export interface MTurkAccessShape {
+  readonly withCredentials: (credentials: AWSCredentials) => MTurkShape
+}
+
+/** MTurk clients acting with credentials handed over by someone else. */
+export class MTurkAccess extends Context.Tag("dojo/MTurkAccess")<MTurkAccess, MTurkAccessShape>() {}

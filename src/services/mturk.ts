@@ -91,17 +91,17 @@ export class MTurkUnavailable extends Data.TaggedError("MTurkUnavailable")<{
 
 export type MTurkError = MTurkRequestError | MTurkUnavailable
 
+/** What the `MTurk` service offers. */
+export interface MTurkShape {
+  readonly environment: MTurkEnvironment
+  readonly createHit: (hit: NewHit) => Effect.Effect<CreatedHit, MTurkError>
+  readonly updateNotificationSettings: (target: NotificationTarget) => Effect.Effect<void, MTurkError>
+  /** Every assignment of the HIT in the given states (default Submitted and Approved), all pages. */
+  readonly listAssignmentsForHit: (
+    hitId: string,
+    statuses?: ReadonlyArray<AssignmentStatus>
+  ) => Effect.Effect<ReadonlyArray<MTurkAssignment>, MTurkError>
+}
+
 /** The Mechanical Turk requester calls Dojo makes. */
-export class MTurk extends Context.Tag("dojo/MTurk")<
-  MTurk,
-  {
-    readonly environment: MTurkEnvironment
-    readonly createHit: (hit: NewHit) => Effect.Effect<CreatedHit, MTurkError>
-    readonly updateNotificationSettings: (target: NotificationTarget) => Effect.Effect<void, MTurkError>
-    /** Every assignment of the HIT in the given states (default Submitted and Approved), all pages. */
-    readonly listAssignmentsForHit: (
-      hitId: string,
-      statuses?: ReadonlyArray<AssignmentStatus>
-    ) => Effect.Effect<ReadonlyArray<MTurkAssignment>, MTurkError>
-  }
->() {}
+export class MTurk extends Context.Tag("dojo/MTurk")<MTurk, MTurkShape>() {}

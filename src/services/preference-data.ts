@@ -18,8 +18,11 @@ export interface PreferenceSource {
   readonly next: Effect.Effect<PreferenceItem, PreferenceDataError>
 }
 
+/** What the `PreferenceData` service offers. */
+export interface PreferenceDataShape {
+  readonly seed: PreferenceSource
+  readonly evaluation: PreferenceSource
+}
+
 /** The validator's two streams. */
-export class PreferenceData extends Context.Tag("dojo/PreferenceData")<
-  PreferenceData,
-  { readonly seed: PreferenceSource; readonly evaluation: PreferenceSource }
->() {}
+export class PreferenceData extends Context.Tag("dojo/PreferenceData")<PreferenceData, PreferenceDataShape>() {}

@@ -6,8 +6,10 @@
 import { Context, type Effect } from "effect"
 import type { Rng } from "../domain/prng.ts"
 
+/** What the `RequestRandomness` service offers. */
+export interface RequestRandomnessShape {
+  readonly rng: Effect.Effect<Rng>
+}
+
 /** A fresh generator for one request's draws. */
-export class RequestRandomness extends Context.Tag("dojo/RequestRandomness")<
-  RequestRandomness,
-  { readonly rng: Effect.Effect<Rng> }
->() {}
+export class RequestRandomness extends Context.Tag("dojo/RequestRandomness")<RequestRandomness, RequestRandomnessShape>() {}

@@ -29,12 +29,12 @@ export class ScorerRejected extends Data.TaggedError("ScorerRejected")<{
 
 export type ScorerError = ScorerUnavailable | ScorerRejected
 
+/** What the `Scorer` service offers. */
+export interface ScorerShape {
+  readonly method: ScoringMethod
+  readonly modelConfig: ModelConfig
+  readonly score: (request: RankingRequest) => Effect.Effect<ScoreOutcome, ScorerError>
+}
+
 /** Scores completions for the miner. */
-export class Scorer extends Context.Tag("dojo/Scorer")<
-  Scorer,
-  {
-    readonly method: ScoringMethod
-    readonly modelConfig: ModelConfig
-    readonly score: (request: RankingRequest) => Effect.Effect<ScoreOutcome, ScorerError>
-  }
->() {}
+export class Scorer extends Context.Tag("dojo/Scorer")<Scorer, ScorerShape>() {}

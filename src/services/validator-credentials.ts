@@ -11,10 +11,10 @@ export class CredentialsUnavailable extends Data.TaggedError("CredentialsUnavail
   readonly message: string
 }> {}
 
+/** What the `ValidatorCredentials` service offers. */
+export interface ValidatorCredentialsShape {
+  readonly issue: (hitId: string) => Effect.Effect<AWSCredentials, CredentialsUnavailable>
+}
+
 /** Issues verification credentials for one HIT. */
-export class ValidatorCredentials extends Context.Tag("dojo/ValidatorCredentials")<
-  ValidatorCredentials,
-  {
-    readonly issue: (hitId: string) => Effect.Effect<AWSCredentials, CredentialsUnavailable>
-  }
->() {}
+export class ValidatorCredentials extends Context.Tag("dojo/ValidatorCredentials")<ValidatorCredentials, ValidatorCredentialsShape>() {}

@@ -125,18 +125,18 @@ export type WalletError =
   | KeyfileIoError
   | KeyDerivationUnavailable
 
+/** What the `Wallet` service offers. */
+export interface WalletShape {
+  readonly name: string
+  readonly hotkeyName: string
+  readonly path: string
+  /** The hotkey with its secret (plaintext file, or decrypted when encrypted). */
+  readonly hotkey: Effect.Effect<Keypair, WalletError>
+  /** The coldkey with its secret: decrypts `coldkey` (once; the result is kept for the process). */
+  readonly coldkey: Effect.Effect<Keypair, WalletError>
+  /** The coldkey's public key only, from `coldkeypub.txt`. */
+  readonly coldkeypub: Effect.Effect<Keypair, WalletError>
+}
+
 /** A loaded wallet. `path` is the root folder (btcli's `wallet.path`), not the wallet's own folder. */
-export class Wallet extends Context.Tag("dojo/Wallet")<
-  Wallet,
-  {
-    readonly name: string
-    readonly hotkeyName: string
-    readonly path: string
-    /** The hotkey with its secret (plaintext file, or decrypted when encrypted). */
-    readonly hotkey: Effect.Effect<Keypair, WalletError>
-    /** The coldkey with its secret: decrypts `coldkey` (once; the result is kept for the process). */
-    readonly coldkey: Effect.Effect<Keypair, WalletError>
-    /** The coldkey's public key only, from `coldkeypub.txt`. */
-    readonly coldkeypub: Effect.Effect<Keypair, WalletError>
-  }
->() {}
+export class Wallet extends Context.Tag("dojo/Wallet")<Wallet, WalletShape>() {}

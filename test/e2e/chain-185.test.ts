@@ -6,19 +6,20 @@
 import { describe, expect, test } from "bun:test"
 import { ApiPromise, WsProvider } from "@polkadot/api"
 import { Duration, Effect, Exit, Scope } from "effect"
-import { makeChainSubtensor } from "../../src/adapters/chain/subtensor.ts"
+import * as ChainSubtensor from "../../src/adapters/chain/subtensor.ts"
 import { readMetagraphRuntimeApi } from "../../src/adapters/chain/metagraph.ts"
 import { devWallet, startLocalnet } from "../../src/adapters/chain/localnet.ts"
 import { ChainTimeout } from "../../src/services/chain.ts"
 import { expectDispatch, failure, run } from "../adapters/chain/contract.ts"
 
 import { useLocalnet } from "../support/localnet-suite.ts"
+import { Hotkey, Netuid, Uid } from "../../src/domain/chain/ids.ts"
 
 const TAO = 1_000_000_000n
 const ln = useLocalnet(185, { permitsFollowStake: true })
 
 describe("spec 185 lifecycle", () => {
-  let netuid = 0
+  let netuid = Netuid.make(0)
   const validator = devWallet("Validator")
   const miners = [devWallet("Miner1"), devWallet("Miner2"), devWallet("Miner3")]
   const uids: Array<number> = []
@@ -41,7 +42,7 @@ describe("spec 185 lifecycle", () => {
     expect(before.neurons.find((n) => n.uid === uids[0])?.validatorPermit).toBe(true)
 
     const minerUids = uids.slice(1)
-    await run(chain.setWeights(netuid, validator.hotkey, minerUids, [1000, 2000, 3000], 0))
+    await run(chain.setWeights(netuid, validator.hotkey, minerUids.map((u) => Uid.make(u)), [1000, 2000, 3000], 0))
     await run(ln.net.nextEpoch(netuid))
     await run(ln.net.nextEpoch(netuid))
 
@@ -95,7 +96,7 @@ describe("spec 185 lifecycle", () => {
     await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, true] }))
     expect((await run(chain.hyperparameters(netuid))).commitRevealEnabled).toBe(true)
     let done = false
-    const pending = run(chain.setWeights(netuid, validator.hotkey, uids.slice(1), [3000, 2000, 1000], 0)).finally(() => (done = true))
+    const pending = run(chain.setWeights(netuid, validator.hotkey, uids.slice(1).map((u) => Uid.make(u)), [3000, 2000, 1000], 0)).finally(() => (done = true))
     // The local chain only makes blocks on demand: keep it going until the reveal lands.
     while (!done) {
       await Bun.sleep(400)
@@ -106,7 +107,7 @@ describe("spec 185 lifecycle", () => {
     const commitBlock = result.commitBlock!
     expect(result.block).toBeGreaterThanOrEqual(commitBlock - (commitBlock % 3) + 3)
     expect(result.block).toBeLessThan(commitBlock - (commitBlock % 3) + 6)
-    expect((await run(chain.weightsOf(netuid, uids[0]!))).map(([, w]) => w)).toEqual([65535, 43690, 21845])
+    expect((await run(chain.weightsOf(netuid, Uid.make(uids[0]!)))).map(([, w]) => w)).toEqual([65535, 43690, 21845])
     await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, false] }))
   }, 120_000)
 })
@@ -118,15 +119,15 @@ describe("faults", () => {
       for (const endpoint of ["ws://127.0.0.1:1", `ws://127.0.0.1:${silent.port}`]) {
         const started = performance.now()
         const error = await run(
-          Effect.scoped(Effect.flatMap(makeChainSubtensor({ endpoint, timeout: Duration.millis(1500), txTimeout: Duration.millis(1500) }), (c) =>
+          Effect.scoped(Effect.flatMap(ChainSubtensor.make({ endpoint, timeout: Duration.millis(1500), txTimeout: Duration.millis(1500) }), (c) =>
             Effect.flip(c.block)
           ))
         )
         expect(error).toBeInstanceOf(ChainTimeout)
         expect(performance.now() - started).toBeLessThan(10_000)
         const txError = await run(
-          Effect.scoped(Effect.flatMap(makeChainSubtensor({ endpoint, timeout: Duration.millis(1000), txTimeout: Duration.millis(1000) }), (c) =>
-            Effect.flip(c.setWeights(1, ln.net.sudoKey, [0], [1], 0))
+          Effect.scoped(Effect.flatMap(ChainSubtensor.make({ endpoint, timeout: Duration.millis(1000), txTimeout: Duration.millis(1000) }), (c) =>
+            Effect.flip(c.setWeights(Netuid.make(1), ln.net.sudoKey, [Uid.make(0)], [1], 0))
           ))
         )
         expect(txError).toBeInstanceOf(ChainTimeout)
@@ -139,7 +140,7 @@ describe("faults", () => {
   test("the chain server stops and restarts on the same port: the next call reconnects", async () => {
     const clientScope = await run(Scope.make())
     try {
-      const client = await run(Scope.extend(makeChainSubtensor({ endpoint: ln.net.endpoint, timeout: Duration.seconds(4) }), clientScope))
+      const client = await run(Scope.extend(ChainSubtensor.make({ endpoint: ln.net.endpoint, timeout: Duration.seconds(4) }), clientScope))
       expect(await run(client.block)).toBeGreaterThan(10)
       const port = ln.net.port
       await run(ln.net.stop)
@@ -149,9 +150,9 @@ describe("faults", () => {
       expect(ln.net.port).toBe(port)
       // A fresh chain from genesis: the head is low again, and transactions work over the new connection.
       expect(await run(client.block)).toBeLessThan(10)
-      const hyper = await run(client.hyperparameters(3))
-      expect(hyper.netuid).toBe(3)
-      expect(await run(client.registerNetwork(ln.net.sudoKey, devWallet("Alice").hotkey.ss58Address))).toBeGreaterThanOrEqual(1)
+      const hyper = await run(client.hyperparameters(Netuid.make(3)))
+      expect<number>(hyper.netuid).toBe(3)
+      expect(await run(client.registerNetwork(ln.net.sudoKey, Hotkey.make(devWallet("Alice").hotkey.ss58Address)))).toBeGreaterThanOrEqual(1)
     } finally {
       await run(Scope.close(clientScope, Exit.void))
     }

@@ -9,12 +9,13 @@ import { devWallet } from "../../src/adapters/chain/localnet.ts"
 import { run } from "../adapters/chain/contract.ts"
 
 import { useLocalnet } from "../support/localnet-suite.ts"
+import { Netuid, Uid } from "../../src/domain/chain/ids.ts"
 
 const TAO = 1_000_000_000n
 const ln = useLocalnet(218, { permitsFollowStake: false })
 
 describe("spec 218 lifecycle", () => {
-  let netuid = 0
+  let netuid = Netuid.make(0)
   const owner = devWallet("Alice")
   const validator = devWallet("Validator")
   const miners = [devWallet("Miner1"), devWallet("Miner2"), devWallet("Miner3")]
@@ -25,7 +26,7 @@ describe("spec 218 lifecycle", () => {
     for (const w of [validator, ...miners]) await run(ln.net.fund(w.coldkey.ss58Address, 10_000n * TAO))
     netuid = await run(ln.net.createSubnet())
     const mg0 = await run(chain.metagraph(netuid))
-    expect(mg0.neurons.map((n) => [n.uid, n.hotkey])).toEqual([[0, owner.hotkey.ss58Address]])
+    expect(mg0.neurons.map((n): [number, string] => [n.uid, n.hotkey])).toEqual([[0, owner.hotkey.ss58Address]])
     for (const w of [validator, ...miners]) uids.push(await run(ln.net.registerNeuron(netuid, w.coldkey, w.hotkey.ss58Address)))
     expect(uids).toEqual([1, 2, 3, 4])
     for (const [i, w] of [validator, ...miners].entries()) {
@@ -33,9 +34,9 @@ describe("spec 218 lifecycle", () => {
     }
     await run(ln.net.stake(netuid, validator.coldkey, validator.hotkey.ss58Address, 100))
     await run(ln.net.nextEpoch(netuid))
-    const result = await run(chain.setWeights(netuid, validator.hotkey, uids.slice(1), [1000, 2000, 3000], 0))
+    const result = await run(chain.setWeights(netuid, validator.hotkey, uids.slice(1).map((u) => Uid.make(u)), [1000, 2000, 3000], 0))
     expect(result.mode).toBe("direct")
-    expect(await run(chain.weightsOf(netuid, uids[0]!))).toEqual([
+    expect<ReadonlyArray<readonly [number, number]>>(await run(chain.weightsOf(netuid, Uid.make(uids[0]!)))).toEqual([
       [2, 21845],
       [3, 43690],
       [4, 65535]
@@ -57,7 +58,7 @@ describe("spec 218 lifecycle", () => {
     const { chain, sudoKey } = ln.net
     await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, true] }))
     let done = false
-    const pending = run(chain.setWeights(netuid, validator.hotkey, uids.slice(1), [3000, 2000, 1000], 0)).finally(() => (done = true))
+    const pending = run(chain.setWeights(netuid, validator.hotkey, uids.slice(1).map((u) => Uid.make(u)), [3000, 2000, 1000], 0)).finally(() => (done = true))
     while (!done) {
       await Bun.sleep(400)
       if (!done) await run(ln.net.newBlocks(1))
@@ -65,7 +66,7 @@ describe("spec 218 lifecycle", () => {
     const result = await pending
     expect(result.mode).toBe("commitReveal")
     expect(result.block).toBeGreaterThan(result.commitBlock!)
-    expect((await run(chain.weightsOf(netuid, uids[0]!))).map(([, w]) => w)).toEqual([65535, 43690, 21845])
+    expect((await run(chain.weightsOf(netuid, Uid.make(uids[0]!)))).map(([, w]) => w)).toEqual([65535, 43690, 21845])
     await run(chain.sudo(sudoKey, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, false] }))
   }, 120_000)
 })

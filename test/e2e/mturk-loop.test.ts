@@ -18,7 +18,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { forward } from "../../lambda/handler.ts"
 import * as MTurkClient from "../../src/adapters/mturk/client.ts"
-import { MinerStoreLive } from "../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../src/adapters/store/miner-store-sql.ts"
 import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { newColdkey, newHotkey } from "../../src/adapters/wallet/wallet-fs.ts"
 import { accuracyMultiplier } from "../../src/domain/scoring/accuracy.ts"
@@ -34,6 +34,7 @@ import { oneLineFailure, runProgram } from "../support/run-program.ts"
 import { startHfInferenceStub, toyLogit } from "../support/stubs/hf-inference.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { startStsStub } from "../support/stubs/sts.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 const TAO = 1_000_000_000n
 const MINER_KEY = "AKIDMINERLONGLIVED"
@@ -105,7 +106,7 @@ const poll = async <A>(what: string, f: () => Promise<A | undefined>, processes:
 }
 
 describe("MTurk human-feedback loop, real programs end to end", () => {
-  let netuid = 0
+  let netuid = Netuid.make(0)
   type W = { name: string; coldkey: import("../../src/domain/wallet/keypair.ts").Keypair; hotkey: string }
   let wallets: W[] = []
   let processes: NeuronProcess[] = []
@@ -311,7 +312,7 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
     expect(boosted.hotkeyToScore[mturkMiner.hotkey]).not.toBeCloseTo(plain.hotkeyToScore[mturkMiner.hotkey]!, 4)
 
     // The miner recorded the delivery once.
-    const minerStore = MinerStoreLive({ _tag: "sqlite", filename: join(workDir, "neurons", "mturk", "dojo.sqlite") })
+    const minerStore = MinerStoreSql.layerStore({ _tag: "sqlite", filename: join(workDir, "neurons", "mturk", "dojo.sqlite") })
     const hit = await Effect.runPromise(Effect.provide(Effect.flatMap(MinerStore, (s) => s.getHit(hitId)), minerStore)).then(Option.getOrThrow)
     expect(hit.delivery.status).toBe("delivered")
     expect(hit.assignments).toHaveLength(2)

@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { defaultAxonConfig, layer as axonLayer } from "../../src/adapters/axon/axon.ts"
-import { ChainMemory } from "../../src/adapters/chain/memory.ts"
-import { MinerStoreLive } from "../../src/adapters/store/miner-store-sql.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
+import * as MinerStoreSql from "../../src/adapters/store/miner-store-sql.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { signCallback } from "../../src/domain/mturk/callback-auth.ts"
 import type { RankingRequest, RankingResult } from "../../src/domain/wire/protocol.ts"
@@ -46,7 +46,7 @@ const runtime = ManagedRuntime.make(
       modelConfig: { provider: "togetherai", model_name: "m" },
       score: (r: RankingRequest) => Effect.succeed({ ranks: r.completions.map((c, i) => ({ cid: c.cid, score: i / 10 })), unscored: [], mturkHit: null })
     }),
-    MinerStoreLive({ _tag: "sqlite", filename: storeFile }),
+    MinerStoreSql.layerStore({ _tag: "sqlite", filename: storeFile }),
     Layer.succeed(MinerSettings, testSettings({ callbackSecret: Option.some(SECRET) })),
     BunHttpServer.layer({ hostname: "127.0.0.3", port: 0 })
   )

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
-import { MinerStoreTest } from "../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { freePort } from "../../src/programs/demo/processes.ts"
 import type { Neuron } from "../../src/domain/chain/metagraph.ts"
@@ -29,6 +29,7 @@ import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { testNeuron } from "../support/fixtures.ts"
 import { type PythonEnvName, pythonEnv } from "../support/python-env.ts"
 import { type PyAxon, type PyBehaviour, pythonDendrite, startPythonAxons } from "../support/python-neurons.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(60_000)
 
@@ -184,12 +185,12 @@ describe.each(["sdk10", "sdk9"] as ReadonlyArray<PythonEnvName>)("our dendrite â
       environment: "sandbox" as const
     }
     const layers = Layer.mergeAll(
-      MinerStoreTest,
+      MinerStoreSql.layerTest,
       DendriteLive.layer({ hotkey: minerKey }),
-      Layer.succeed(MinerSettings, { ...defaultMinerSettings, netuid: 1, callbackSecret: Option.none() }),
+      Layer.succeed(MinerSettings, { ...defaultMinerSettings, netuid: Netuid.make(1), callbackSecret: Option.none() }),
       Layer.succeed(ValidatorCredentials, { issue: () => Effect.succeed(credentials) })
     )
-    const view = staticMetagraphView({ netuid: 1, block: 1, neurons: [neuronOf(pyValidator, 0)] })
+    const view = staticMetagraphView({ netuid: Netuid.make(1), block: 1, neurons: [neuronOf(pyValidator, 0)] })
     const outcome = await Effect.runPromise(
       Effect.gen(function* () {
         const store = yield* MinerStore

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../../src/adapters/axon/axon.ts"
+import * as AxonLive from "../../src/adapters/axon/axon.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { RankingRequestSynapse } from "../../src/domain/wire/synapses.ts"
 import { axonRoute } from "../../src/services/axon.ts"
@@ -18,7 +18,7 @@ let port = 0
 
 beforeAll(async () => {
   const axon = await Effect.runPromise(
-    makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.2", port: 0 }, [
+    AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.2", port: 0 }, [
       axonRoute(RankingRequestSynapse, {
         // "slow N" takes N seconds, as a miner's model scoring can on a busy machine.
         forward: (_, b) =>

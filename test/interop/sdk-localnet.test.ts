@@ -30,6 +30,7 @@ import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { type PythonEnv, pythonEnv, peerResult, runPython } from "../support/python-env.ts"
 import { type PyAxon, type PyWallet, pythonDendrite, startPythonAxons } from "../support/python-neurons.ts"
 import { startMTurkStub } from "../support/stubs/mturk.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(180_000)
 
@@ -47,7 +48,7 @@ const mturk = startMTurkStub({ accessKeyIds: [PY_MTURK_KEY] })
 
 const scope = Effect.runSync(Scope.make())
 let net: Localnet
-let netuid = 0
+let netuid = Netuid.make(0)
 let env: PythonEnv
 let pyAxons: Awaited<ReturnType<typeof startPythonAxons>>
 const processes: Array<NeuronProcess> = []

@@ -9,7 +9,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
-import { ChainMemory } from "../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
@@ -23,6 +23,7 @@ import { Chain, type TimelockedCommit } from "../../src/services/chain.ts"
 import { writeScores } from "../support/validator-stores.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../support/validator-world.ts"
 import { pythonEnv, peerResult, runPython } from "../support/python-env.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(120_000)
 
@@ -51,7 +52,7 @@ const ourCommit = async (mechanismId: number) => {
       }),
       ({ chain }) => ({
         ...chain,
-        weightsRuntime: (netuid: number) => Effect.tap(chain.weightsRuntime(netuid), (rt) => void (seen.rt = rt)),
+        weightsRuntime: (netuid: Netuid) => Effect.tap(chain.weightsRuntime(netuid), (rt) => void (seen.rt = rt)),
         commitTimelockedWeights: (hotkey, c) =>
           Effect.zipRight(
             Effect.sync(() => void (seen.commit = c)),

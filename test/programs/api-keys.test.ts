@@ -10,7 +10,7 @@ import { createHash } from "node:crypto"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ChainMemory } from "../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
@@ -19,6 +19,7 @@ import { keypairFromUri } from "../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import { defaultValidatorSettings, ValidatorSettings } from "../../src/pipeline/validator/settings.ts"
 import { repoRoot } from "../support/shared.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 const dirs: string[] = []
 const tempDir = () => {
@@ -71,10 +72,10 @@ describe("api-keys", () => {
         Layer.mergeAll(
           ChainMemory.layer({ subnets: [{ netuid: 1 }] }),
           ValidatorStoreSql.layer({ _tag: "sqlite", filename: file }),
-          RequestRandomnessLive.layerCrypto,
-          DendriteLive.layerFetch({ hotkey: keypairFromUri("//Alice//hot") }),
+          RequestRandomnessLive.layer,
+          DendriteLive.layer({ hotkey: keypairFromUri("//Alice//hot") }),
           layerDev("//Alice"),
-          Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: 1 })
+          Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: Netuid.make(1) })
         )
       )
       const scope = await runtime.runPromise(Scope.make())

@@ -26,6 +26,7 @@ import { startMTurkStub } from "../support/stubs/mturk.ts"
 import { rankingRequest } from "../pipeline/miner/miner-fixture.ts"
 import { removeTempDirs, writeModelDir } from "../support/reward-model-dir.ts"
 import { repoRoot } from "../support/shared.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(120_000)
 
@@ -79,7 +80,7 @@ const validator = devWallet("Charlie")
 
 let scope: Scope.CloseableScope
 let net: Localnet
-let netuid = 0
+let netuid = Netuid.make(0)
 let modelDir = ""
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
@@ -222,7 +223,7 @@ describe("miner program", () => {
     expect(me.axon.port).toBeGreaterThan(0)
     expect(ready.annotations.axon).toBe(`127.0.0.2:${me.axon.port}`)
 
-    const dendrite = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: validator.hotkey }))
+    const dendrite = ManagedRuntime.make(DendriteLive.layer({ hotkey: validator.hotkey }))
     try {
       const request = rankingRequest({ texts: ["Glad to help: preheat the oven, then knead.", "no idea"] })
       const r = await dendrite.runPromise(

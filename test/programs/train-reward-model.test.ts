@@ -3,7 +3,7 @@ import { BunContext } from "@effect/platform-bun"
 import { Effect, Schema } from "effect"
 import { readdirSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { HfLocalScorerLive } from "../../src/adapters/scorer/hf-local.ts"
+import * as HfLocal from "../../src/adapters/scorer/hf-local.ts"
 import { RankingRequest } from "../../src/domain/wire/protocol.ts"
 import { generateSyntheticPreferences } from "../../src/domain/data/synthetic-preferences.ts"
 import { Scorer } from "../../src/services/scorer.ts"
@@ -58,7 +58,7 @@ describe("train-reward-model", () => {
       ]
     })
     const ranks = await Effect.runPromise(
-      Effect.flatMap(Scorer, (s) => s.score(request)).pipe(Effect.provide(HfLocalScorerLive({ model: out })), Effect.provide(BunContext.layer))
+      Effect.flatMap(Scorer, (s) => s.score(request)).pipe(Effect.provide(HfLocal.layer({ model: out })), Effect.provide(BunContext.layer))
     )
     const score = Object.fromEntries(ranks.ranks.map((x) => [x.cid, x.score]))
     expect(score.good!).toBeGreaterThan(score.bad!)

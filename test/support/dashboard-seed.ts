@@ -16,6 +16,7 @@ import { generateSyntheticPreferences } from "../../src/domain/data/synthetic-pr
 import type { ChainShape } from "../../src/services/chain.ts"
 import type { RequestKind, StoredResponse } from "../../src/services/request-ledger.ts"
 import type { AllStores } from "./validator-stores.ts"
+import { Netuid, Uid } from "../../src/domain/chain/ids.ts"
 
 export interface SeedMiner {
   readonly uid: number
@@ -25,7 +26,7 @@ export interface SeedMiner {
 }
 
 export interface SubnetSeed {
-  readonly netuid: number
+  readonly netuid: Netuid
   readonly validator: Keypair
   readonly validators: number
   readonly miners: ReadonlyArray<SeedMiner>
@@ -33,8 +34,8 @@ export interface SubnetSeed {
 }
 
 /** The subnet: `validators` permitted validators (uid 0 = //Alice) and miners up to `neurons`. */
-export const subnetSeed = (options: { readonly neurons: number; readonly validators: number; readonly seed: number; readonly netuid?: number }): SubnetSeed => {
-  const netuid = options.netuid ?? 1
+export const subnetSeed = (options: { readonly neurons: number; readonly validators: number; readonly seed: number; readonly netuid?: Netuid }): SubnetSeed => {
+  const netuid = options.netuid ?? Netuid.make(1)
   const rng = seededRandom(options.seed)
   const validator = keypairFromUri("//Alice")
   const address = () => encodeAddress(Uint8Array.from({ length: 32 }, () => rng.int(256)), 42)
@@ -80,7 +81,7 @@ export const idealWeights = (miners: ReadonlyArray<SeedMiner>): { uids: Array<nu
 export const seedChain = (chain: ChainShape, control: ChainMemoryControlShape, subnet: SubnetSeed) =>
   Effect.gen(function* () {
     const { uids, weights } = idealWeights(subnet.miners)
-    const landed = yield* chain.setWeights(subnet.netuid, subnet.validator, uids, weights, 1)
+    const landed = yield* chain.setWeights(subnet.netuid, subnet.validator, uids.map((u) => Uid.make(u)), weights, 1)
     yield* control.nextEpoch(subnet.netuid)
     return landed.block
   })

@@ -1,14 +1,16 @@
 /**
  * Serves the dashboard router on loopback over a seeded world (see dashboard-seed.ts): an in-memory
- * chain, an in-memory SQLite store, the real `DashboardDataLive`, the real Bun HTTP server. Returns the
+ * chain, an in-memory SQLite store, the real `DashboardDataLive.layer`, the real Bun HTTP server. Returns the
  * URL and handles to change the world while a browser watches.
  */
 import { HttpServer } from "@effect/platform"
 import { BunHttpServer } from "@effect/platform-bun"
 import { Clock, Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
-import { ChainMemory, ChainMemoryControl } from "../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl } from "../../src/adapters/chain/memory.ts"
 import { dashboardRouter } from "../../src/adapters/http/dashboard.ts"
-import { DashboardData, DashboardDataLive, type DashboardSettings, defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
+import * as DashboardDataLive from "../../src/adapters/http/dashboard-data.ts"
+import { DashboardData, type DashboardSettings, defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
 import * as ValidatorStoreSql from "../../src/adapters/store/validator-store.ts"
 import type { ValidatorStores } from "../../src/adapters/store/validator-store.ts"
 import { Chain } from "../../src/services/chain.ts"
@@ -54,7 +56,7 @@ export const startDashboardWorld = async (options: WorldOptions): Promise<Dashbo
     validatorHotkey: subnet.validator.ss58Address,
     ...options.settings
   }
-  const layer = Layer.provideMerge(DashboardDataLive(settings), base)
+  const layer = Layer.provideMerge(DashboardDataLive.layer(settings), base)
   const runtime = ManagedRuntime.make(layer)
   const run = <A, E>(effect: Effect.Effect<A, E, ValidatorStores | Chain | ChainMemoryControl | DashboardData>) => runtime.runPromise(effect)
 

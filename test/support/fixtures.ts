@@ -3,6 +3,7 @@
  * RankingRequest with neutral fields.
  */
 import { Schema } from "effect"
+import { Hotkey, Uid } from "../../src/domain/chain/ids.ts"
 import { unservedAxon, type Neuron } from "../../src/domain/chain/metagraph.ts"
 import type { Completion, RankingRequest } from "../../src/domain/wire/protocol.ts"
 import { Py } from "../../src/domain/wire/python-str.ts"
@@ -22,9 +23,12 @@ export const TextSynapse: SynapseDefinition<typeof TextBody.Type, typeof TextBod
 }
 
 /** A registered neuron with zero figures and no axon; override what a test cares about. */
-export const testNeuron = (uid: number, overrides: Partial<Neuron> = {}): Neuron => ({
-  uid,
-  hotkey: `hk${uid}`,
+export const testNeuron = (
+  uid: number,
+  { hotkey, ...overrides }: Partial<Omit<Neuron, "uid" | "hotkey">> & { readonly hotkey?: string } = {}
+): Neuron => ({
+  uid: Uid.make(uid),
+  hotkey: Hotkey.make(hotkey ?? `hk${uid}`),
   coldkey: `ck${uid}`,
   stake: 0,
   validatorPermit: true,

@@ -8,12 +8,13 @@ import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { defaultAxonConfig, layer as axonLayer, makeAxon } from "../../src/adapters/axon/axon.ts"
-import { ChainMemory } from "../../src/adapters/chain/memory.ts"
+import * as AxonLive from "../../src/adapters/axon/axon.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import { createApiKey } from "../../src/adapters/http/api-keys.ts"
 import { dashboardRouter } from "../../src/adapters/http/dashboard.ts"
-import { DashboardDataLive, defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
+import * as DashboardDataLive from "../../src/adapters/http/dashboard-data.ts"
+import { defaultDashboardSettings } from "../../src/adapters/http/dashboard-data.ts"
 import { serveValidatorHttp } from "../../src/adapters/http/validator-server.ts"
 import * as MTurkAccessLive from "../../src/adapters/mturk/access.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
@@ -52,7 +53,7 @@ export const startValidatorApiWorld = async (): Promise<ValidatorApiWorld> => {
   const minerScope = Effect.runSync(Scope.make())
   const scope = Effect.runSync(Scope.make())
   const minerAxon = await Effect.runPromise(
-    makeAxon({ ...defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.4", port: 0 }, [
+    AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: miner.ss58Address, ip: "127.0.0.4", port: 0 }, [
       axonRoute(RankingRequestSynapse, {
         forward: (_ctx, body: RankingRequest) =>
           Effect.sync(() => {
@@ -70,15 +71,15 @@ export const startValidatorApiWorld = async (): Promise<ValidatorApiWorld> => {
   const base = Layer.mergeAll(
     ChainMemory.layer(worldChain([{ hotkey: miner.ss58Address, axon: { ip: minerAxon.bound.ip, port: minerAxon.bound.port } }])),
     ValidatorStoreSql.layer({ _tag: "sqlite", filename: storeFile }),
-    RequestRandomnessLive.layerCrypto,
+    RequestRandomnessLive.layer,
     DendriteLive.layer({ hotkey: validatorKey }),
     layerDev(VALIDATOR_WALLET),
-    axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: "127.0.0.3", port: 0 }),
+    AxonLive.layer({ ...AxonLive.defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: "127.0.0.3", port: 0 }),
     MTurkAccessLive.layer({}),
     Layer.succeed(ValidatorSettings, testValidatorSettings({ queryTimeoutSeconds: 5, deadlineSeconds: 3600 }))
   )
   const runtime = ManagedRuntime.make(
-    Layer.provideMerge(DashboardDataLive({ ...defaultDashboardSettings, netuid: NETUID, validatorHotkey: validatorKey.ss58Address }), base)
+    Layer.provideMerge(DashboardDataLive.layer({ ...defaultDashboardSettings, netuid: NETUID, validatorHotkey: validatorKey.ss58Address }), base)
   )
   const served = await runtime.runPromise(serveValidatorHttp({ ip: "127.0.0.2", port: 0 }, [dashboardRouter]).pipe(Scope.extend(scope)))
   const axon = await runtime.runPromise(

@@ -21,7 +21,7 @@
 import { BunContext } from "@effect/platform-bun"
 import { Effect, Layer, Logger, LogLevel, Random } from "effect"
 import { readFileSync } from "node:fs"
-import { ChainMemory } from "../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import * as PreferenceDataLive from "../../src/adapters/data/preference-data.ts"
 import * as RequestRandomnessLive from "../../src/adapters/request-randomness.ts"
@@ -42,6 +42,7 @@ import { PreferenceData } from "../../src/services/preference-data.ts"
 import { RequestLedger } from "../../src/services/request-ledger.ts"
 import { allStores } from "./validator-stores.ts"
 import { NETUID, testValidatorSettings, VALIDATOR_WALLET, validatorKey, worldChain } from "./validator-world.ts"
+import { Uid } from "../../src/domain/chain/ids.ts"
 
 /** What the harness is told to do. */
 export interface HarnessConfig {
@@ -96,8 +97,8 @@ const harnessLayers = (config: HarnessConfig) => {
     slowStore,
     layerDev(VALIDATOR_WALLET),
     // Replays must be reproducible: the seeded randomness, never used by a running validator.
-    RequestRandomnessLive.layerSeeded,
-    DendriteLive.layerFetch({ hotkey: validatorKey }),
+    RequestRandomnessLive.layerTest,
+    DendriteLive.layer({ hotkey: validatorKey }),
     PreferenceDataLive.layer({ seed: config.seedPath, evaluation: [config.evaluationPath] }).pipe(Layer.provide(BunContext.layer)),
     Layer.succeed(
       ValidatorSettings,
@@ -149,7 +150,7 @@ export const harness = (config: HarnessConfig) =>
       const weights = yield* setWeights()
       const stats = yield* store.stats
       if (stats.requests >= config.requests && stats.pending === 0 && stats.deliveriesPending === 0 && weights._tag === "Set") {
-        yield* marker("DONE", { weights: yield* chain.weightsOf(NETUID, 0) })
+        yield* marker("DONE", { weights: yield* chain.weightsOf(NETUID, Uid.make(0)) })
         return
       }
       // Only a delivery retry is left (it waits for its time): do not spin.

@@ -10,7 +10,7 @@
  * disagree, so consensus rewards follow quality.
  */
 import { Effect, Exit, Logger, LogLevel, Scope } from "effect"
-import { defaultAxonConfig, makeAxon } from "../../src/adapters/axon/axon.ts"
+import * as AxonLive from "../../src/adapters/axon/axon.ts"
 import type { Keypair } from "../../src/domain/wallet/keypair.ts"
 import { hashString } from "../../src/domain/prng.ts"
 import type { Rank, RankingRequest, RankingResult } from "../../src/domain/wire/protocol.ts"
@@ -100,7 +100,7 @@ export const startTestMinerNode = async (spec: MinerSpec): Promise<TestMinerNode
 export const startQuietAxon = async (config: { readonly hotkey: string; readonly ip: string }, routes: ReadonlyArray<AxonRoute>) => {
   const scope = Effect.runSync(Scope.make())
   const axon = await Effect.runPromise(
-    makeAxon({ ...defaultAxonConfig, hotkey: config.hotkey, ip: config.ip, port: 0 }, routes).pipe(Scope.extend(scope), Effect.provide(quietLogs))
+    AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: config.hotkey, ip: config.ip, port: 0 }, routes).pipe(Scope.extend(scope), Effect.provide(quietLogs))
   )
   return { axon, stop: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }

@@ -10,7 +10,8 @@ import { Layer, Logger, LogLevel } from "effect"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { defaultAxonConfig, layer as axonLayer } from "../../src/adapters/axon/axon.ts"
-import { ChainMemory, type ChainMemoryState, type InitialNeuron } from "../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../src/adapters/chain/memory.ts"
+import type { ChainMemoryState, InitialNeuron } from "../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../src/adapters/dendrite/dendrite.ts"
 import * as MTurkAccessLive from "../../src/adapters/mturk/access.ts"
 import * as PreferenceDataLive from "../../src/adapters/data/preference-data.ts"
@@ -22,8 +23,9 @@ import { layerDev } from "../../src/adapters/wallet/wallet-fs.ts"
 import type { Hyperparameters } from "../../src/domain/chain/metagraph.ts"
 import { generateSyntheticPreferences } from "../../src/domain/data/synthetic-preferences.ts"
 import { defaultValidatorSettings, ValidatorSettings, type ValidatorSettingsShape } from "../../src/pipeline/validator/settings.ts"
+import { Netuid } from "../../src/domain/chain/ids.ts"
 
-export const NETUID = 7
+export const NETUID = Netuid.make(7)
 
 /** The validator's wallet is `//Alice` (dev keys): hotkey `//Alice//hot`. */
 export const VALIDATOR_WALLET = "//Alice"
@@ -119,9 +121,9 @@ export const worldLayers = (options: WorldOptions) => {
   const endpoint = options.mturkEndpoint
   return Layer.mergeAll(
     ChainMemory.layer(options.chain),
-    options.randomness === "crypto" ? RequestRandomnessLive.layerCrypto : RequestRandomnessLive.layerSeeded,
+    options.randomness === "crypto" ? RequestRandomnessLive.layer : RequestRandomnessLive.layerTest,
     layerDev(VALIDATOR_WALLET),
-    DendriteLive.layerFetch({ hotkey: validatorKey }),
+    DendriteLive.layer({ hotkey: validatorKey }),
     axonLayer({ ...defaultAxonConfig, hotkey: validatorKey.ss58Address, ip: options.axonIp ?? "127.0.0.3", port: 0 }),
     options.store === undefined ? ValidatorStoreSql.layerTest : ValidatorStoreSql.layer(options.store),
     PreferenceDataLive.layer({ seed: options.seedPath, evaluation: [options.evaluationPath ?? options.seedPath] }).pipe(

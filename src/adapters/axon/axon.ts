@@ -37,7 +37,7 @@ export interface AxonConfig {
 }
 
 /** The SDK's defaults where it has one (port 8091, 10 workers); 1 MiB bodies, 256 waiting, 5 min timeout cap. */
-/** Least idle timeout of the axon's connections (Bun's `idleTimeout`): above aiohttp's 15 s keep-alive, see makeAxon. */
+/** Least idle timeout of the axon's connections (Bun's `idleTimeout`): above aiohttp's 15 s keep-alive, see make. */
 const MIN_IDLE_SECONDS = 20
 
 export const defaultAxonConfig: Omit<AxonConfig, "hotkey"> = {
@@ -58,7 +58,7 @@ const notFound = (state: AxonState, names: ReadonlyArray<string>, name: string) 
   })
 
 /** Starts an axon serving `routes` until the scope closes. */
-export const makeAxon = (config: AxonConfig, routes: ReadonlyArray<AxonRoute>) =>
+export const make = (config: AxonConfig, routes: ReadonlyArray<AxonRoute>) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeNanos
     const state: AxonState = {
@@ -111,4 +111,4 @@ export const makeAxon = (config: AxonConfig, routes: ReadonlyArray<AxonRoute>) =
 
 /** The Axon service over this adapter. */
 export const layer = (config: AxonConfig): Layer.Layer<Axon> =>
-  Layer.succeed(Axon, { serve: (routes) => makeAxon(config, routes) })
+  Layer.succeed(Axon, { serve: (routes) => make(config, routes) })

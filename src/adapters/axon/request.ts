@@ -5,7 +5,8 @@
  * synapse as JSON and its headers. Signatures are required (SDK 9.3+ would accept unsigned requests).
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Clock, Data, Duration, Effect, Either, Option } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Option } from "effect"
+import { Refusal, refuse } from "../../domain/refusal.ts"
 import { pythonJsonString } from "../../domain/wire/python-json.ts"
 import { pythonFloatRepr } from "../../domain/wire/python-str.ts"
 import {
@@ -25,7 +26,7 @@ import {
   type SynapseEnvelope,
   type TerminalInfo
 } from "../../domain/wire/synapse.ts"
-import { HandlerRefusal, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
+import type { AxonRequestContext, AxonRoute } from "../../services/axon.ts"
 import { readRequestBody } from "../http/bounded-body.ts"
 import type { NonceGuard } from "./nonce-guard.ts"
 import type { PriorityGate } from "./priority-gate.ts"
@@ -40,11 +41,6 @@ export interface AxonState {
   readonly nonces: NonceGuard
   readonly gate: PriorityGate
 }
-
-/** A refused request: the HTTP status and the `{"message": …}` the SDK would send. */
-export class Refusal extends Data.TaggedError("Refusal")<{ readonly status: number; readonly message: string }> {}
-
-const refuse = (status: number, message: string) => Effect.fail(new Refusal({ status, message }))
 
 /** Header values must be visible ASCII; messages can quote arbitrary input, so they are cleaned and capped. */
 const headerSafe = (text: string): string => text.replace(/[^\x20-\x7e]/g, "?").slice(0, 1024)
@@ -139,9 +135,9 @@ const processRequest = (
     const remainingMs = Math.max(0, context.timeout * 1000 - nsToSeconds(nowNs - startNs) * 1000)
     const forward = handlers.forward(context, body.right).pipe(
       Effect.catchAllCause((cause) => {
-        // A handler's own HandlerRefusal keeps its status and message; anything else is an opaque 500.
+        // A handler's own Refusal keeps its status and message; anything else is an opaque 500.
         const failure = Cause.failureOption(cause)
-        return Option.isSome(failure) && failure.value instanceof HandlerRefusal
+        return Option.isSome(failure) && failure.value instanceof Refusal
           ? refuse(failure.value.status, failure.value.message)
           : internalError(`${definition.name} handler failed`, cause)
       })

@@ -14,6 +14,7 @@
 import type { ApiPromise } from "@polkadot/api"
 import { blake2AsHex } from "@polkadot/util-crypto"
 import { firstBlockOfEpoch, MAX_TEMPO, type EpochScheduleState } from "../../domain/chain/epoch-schedule.ts"
+import type { Netuid } from "../../domain/chain/ids.ts"
 import { QUICKNET } from "../../domain/chain/timelock.ts"
 import { mechanismStorageIndex, type WeightsRuntime } from "../../domain/chain/weights-path.ts"
 import { hasStorage, subtensorStorage } from "./metagraph.ts"
@@ -126,7 +127,7 @@ export const revealWindow = async (
 }
 
 /** What the runtime offers for weights on `netuid`, read at the head. */
-export const readWeightsRuntime = async (api: ApiPromise, netuid: number, blockSeconds: number): Promise<WeightsRuntime> => {
+export const readWeightsRuntime = async (api: ApiPromise, netuid: Netuid, blockSeconds: number): Promise<WeightsRuntime> => {
   const q = subtensorStorage(api)
   const epochs = hasStorage(api, "revealPeriodEpochs")
   const [enabled, version, period, mechanisms, epoch] = await Promise.all([

@@ -6,10 +6,11 @@
  */
 import type { Blockchain } from "@acala-network/chopsticks-core"
 import { Data, Duration, Effect, Exit, Schedule, Scope } from "effect"
+import { Hotkey, type Netuid, type Uid } from "../../domain/chain/ids.ts"
 import type { Keypair } from "../../domain/wallet/keypair.ts"
 import { nextEpochBlock } from "../../domain/chain/metagraph.ts"
 import type { AdminCall, ChainError, ChainShape } from "../../services/chain.ts"
-import { makeChainSubtensor } from "./subtensor.ts"
+import * as ChainSubtensor from "./subtensor.ts"
 import { serveChopsticks } from "./chopsticks-server.ts"
 import { chainSpecPath, sharedDirSync } from "../shared-dir.ts"
 import { keypairFromUri } from "../wallet/sr25519.ts"
@@ -89,17 +90,17 @@ export interface Localnet {
   /** Builds `n` empty blocks; returns the new head number. */
   readonly newBlocks: (n: number) => Effect.Effect<number, LocalnetError>
   /** Builds blocks until the subnet's next epoch has run; returns the head number. */
-  readonly nextEpoch: (netuid: number) => Effect.Effect<number, LocalnetError | ChainError>
+  readonly nextEpoch: (netuid: Netuid) => Effect.Effect<number, LocalnetError | ChainError>
   /** Writes storage at the head at once (chopsticks `dev_setStorage`), e.g. `{ Sudo: { Key: addr } }`. */
   readonly setStorage: (values: Record<string, Record<string, unknown>>) => Effect.Effect<void, LocalnetError>
   /** Sets an account's free balance (rao), keeping its nonce. */
   readonly fund: (address: string, rao: bigint) => Effect.Effect<void, LocalnetError>
   /** Registers a fast subnet (see SubnetOptions); returns its netuid. */
-  readonly createSubnet: (options?: SubnetOptions) => Effect.Effect<number, LocalnetError | ChainError>
+  readonly createSubnet: (options?: SubnetOptions) => Effect.Effect<Netuid, LocalnetError | ChainError>
   /** Registers a hotkey on a subnet, paid by the coldkey; returns its uid. */
-  readonly registerNeuron: (netuid: number, coldkey: Keypair, hotkey: string) => Effect.Effect<number, ChainError>
+  readonly registerNeuron: (netuid: Netuid, coldkey: Keypair, hotkey: string) => Effect.Effect<Uid, ChainError>
   /** Stakes TAO from the coldkey onto the hotkey (on 218 the subnet's pools are topped up first). */
-  readonly stake: (netuid: number, coldkey: Keypair, hotkey: string, tao: number) => Effect.Effect<number, LocalnetError | ChainError>
+  readonly stake: (netuid: Netuid, coldkey: Keypair, hotkey: string, tao: number) => Effect.Effect<number, LocalnetError | ChainError>
   /** Stops the chain (idempotent; also done when the scope closes). */
   readonly stop: Effect.Effect<void>
 }
@@ -220,7 +221,7 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
     }
     if (spec === 218) yield* setStorage({ Sudo: { Key: alice.ss58Address } })
 
-    const chain = yield* makeChainSubtensor({ endpoint, timeout: options.timeout ?? Duration.seconds(30), txTimeout: Duration.seconds(60) }).pipe(
+    const chain = yield* ChainSubtensor.make({ endpoint, timeout: options.timeout ?? Duration.seconds(30), txTimeout: Duration.seconds(60) }).pipe(
       Scope.extend(chainScope)
     )
 
@@ -257,7 +258,7 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
     const createSubnet = (opts: SubnetOptions = {}) =>
       Effect.gen(function* () {
         const owner = opts.owner ?? alice
-        const netuid = yield* chain.registerNetwork(owner, opts.ownerHotkey ?? devWallet("Alice").hotkey.ss58Address)
+        const netuid = yield* chain.registerNetwork(owner, Hotkey.make(opts.ownerHotkey ?? devWallet("Alice").hotkey.ss58Address))
         const calls: Array<AdminCall> = [
           { method: "sudoSetTempo", args: [netuid, opts.tempo ?? 1] },
           { method: "sudoSetWeightsSetRateLimit", args: [netuid, 0] },
@@ -282,18 +283,18 @@ export const startLocalnet = (options: LocalnetOptions = {}): Effect.Effect<Loca
         return netuid
       })
 
-    const registerNeuron = (netuid: number, coldkey: Keypair, hotkey: string) => chain.burnedRegister(netuid, coldkey, hotkey)
+    const registerNeuron = (netuid: Netuid, coldkey: Keypair, hotkey: string) => chain.burnedRegister(netuid, coldkey, Hotkey.make(hotkey))
 
-    const stake = (netuid: number, coldkey: Keypair, hotkey: string, tao: number) =>
+    const stake = (netuid: Netuid, coldkey: Keypair, hotkey: string, tao: number) =>
       Effect.gen(function* () {
         if (spec === 218) {
           // Under chopsticks a new subnet's pools hold 1 rao, so staking would buy 0 alpha.
           yield* setStorage({ SubtensorModule: { SubnetAlphaIn: [[[netuid], 1_000_000_000_000]], SubnetTAO: [[[netuid], 1_000_000_000_000]] } })
         }
-        return yield* chain.addStake(netuid, coldkey, hotkey, BigInt(Math.round(tao * 1e9)))
+        return yield* chain.addStake(netuid, coldkey, Hotkey.make(hotkey), BigInt(Math.round(tao * 1e9)))
       })
 
-    const nextEpoch = (netuid: number) =>
+    const nextEpoch = (netuid: Netuid) =>
       Effect.gen(function* () {
         const { tempo } = yield* chain.hyperparameters(netuid)
         const now = chopsticks.head.number

@@ -19,6 +19,7 @@ import { QUICKNET, beaconPublicKey, signRound, timelockOpen } from "../../domain
 import type { WeightsRuntime } from "../../domain/chain/weights-path.ts"
 import { decodeWeightsTlockPayload } from "../../domain/chain/weights-tlock-payload.ts"
 import { intToIp, isChainAcceptedIp, parseIp } from "../../domain/chain/ip.ts"
+import { Hotkey, Netuid, Uid } from "../../domain/chain/ids.ts"
 import type { Keypair } from "../../domain/wallet/keypair.ts"
 import { isEpochBlock, nextEpochBlock, unservedAxon, type Hyperparameters, type Metagraph, type Neuron } from "../../domain/chain/metagraph.ts"
 import {
@@ -46,7 +47,8 @@ interface MemoryAxon {
 }
 
 interface MemoryNeuron extends EpochNeuron {
-  hotkey: string
+  readonly uid: Uid
+  hotkey: Hotkey
   coldkey: string
   lastUpdate: number
   registeredAt: number
@@ -151,7 +153,7 @@ const ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 
 /** Hyperparameters of a subnet just registered on spec 185. */
 const newSubnetDefaults = (netuid: number): MutableHyper => ({
-  netuid,
+  netuid: Netuid.make(netuid),
   tempo: 360,
   minAllowedWeights: 1,
   maxWeightsLimit: 65535,
@@ -199,7 +201,7 @@ const upscale = (values: ReadonlyArray<number>): ReadonlyArray<number> => {
 }
 
 /** Builds the twin and its controls. */
-export const makeChainMemory = (initial: ChainMemoryState = {}) =>
+export const make = (initial: ChainMemoryState = {}) =>
   Effect.gen(function* () {
     const lock = yield* Effect.makeSemaphore(1)
     const revealTimeoutMs = Duration.toMillis(initial.revealTimeout ?? Duration.seconds(30))
@@ -233,8 +235,8 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     const subnets = new Map<number, MemorySubnet>()
 
     const newNeuron = (uid: number, hotkey: string, coldkey: string, block: number): MemoryNeuron => ({
-      uid,
-      hotkey,
+      uid: Uid.make(uid),
+      hotkey: Hotkey.make(hotkey),
       coldkey,
       stakeRao: 0n,
       validatorPermit: false,
@@ -253,7 +255,7 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     })
 
     for (const s of initial.subnets ?? []) {
-      const hyper = { ...defaultsFor(s.netuid), ...s.hyperparameters, netuid: s.netuid, subnetworkN: 0 }
+      const hyper = { ...defaultsFor(s.netuid), ...s.hyperparameters, netuid: Netuid.make(s.netuid), subnetworkN: 0 }
       const subnet = newSubnet(s.netuid, s.owner ?? ALICE, hyper, BigInt(Math.round((s.emissionPerBlock ?? 0) * 1e9)), s.mechanismCount)
       for (const [uid, n] of (s.neurons ?? []).entries()) {
         const neuron = newNeuron(uid, n.hotkey, n.coldkey, head)
@@ -362,7 +364,7 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
       Effect.zipRight(
         requireExisting("metagraph", netuid),
         Effect.sync(
-          (): Metagraph => ({ netuid, block: head, neurons: (subnets.get(netuid)?.neurons ?? []).map(toNeuron) })
+          (): Metagraph => ({ netuid: Netuid.make(netuid), block: head, neurons: (subnets.get(netuid)?.neurons ?? []).map(toNeuron) })
         )
       )
 
@@ -382,7 +384,7 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     const weightsOf = (netuid: number, uid: number, mechanismId = 0) =>
       Effect.sync(() => {
         const x = subnets.get(netuid)?.neurons.find((n) => n.uid === uid)
-        return (mechanismId === 0 ? x?.weights : x?.mechanismWeights.get(mechanismId)) ?? []
+        return ((mechanismId === 0 ? x?.weights : x?.mechanismWeights.get(mechanismId)) ?? []).map(([to, w]) => [Uid.make(to), w] as const)
       })
 
     const burnedRegister = (netuid: number, coldkey: Keypair, hotkey: string) =>
@@ -627,7 +629,7 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
         return { block: revealed, mode: "commitReveal" as const, commitBlock }
       })
 
-    const weightsRuntime = (netuid: number) =>
+    const weightsRuntime = (netuid: Netuid) =>
       Effect.zipRight(
         requireExisting("weightsRuntime", netuid),
         Effect.sync((): WeightsRuntime => {
@@ -713,7 +715,7 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
             while (subnets.has(netuid)) netuid++
             void hotkey
             subnets.set(netuid, newSubnet(netuid, owner.ss58Address, defaultsFor(netuid), 0n))
-            return netuid
+            return Netuid.make(netuid)
           })
         )
       )
@@ -837,13 +839,8 @@ export const makeChainMemory = (initial: ChainMemoryState = {}) =>
     return { chain, control }
   })
 
-/** The in-memory twin as layers: `Chain` plus its test controls. */
-export const ChainMemory = {
-  make: makeChainMemory,
-  layer: (initial: ChainMemoryState = {}): Layer.Layer<Chain | ChainMemoryControl> =>
-    Layer.effectContext(
-      Effect.map(makeChainMemory(initial), ({ chain, control }) =>
-        Context.make(Chain, chain).pipe(Context.add(ChainMemoryControl, control))
-      )
-    )
-}
+/** The in-memory twin as a layer: `Chain` plus its test controls. */
+export const layer = (initial: ChainMemoryState = {}): Layer.Layer<Chain | ChainMemoryControl> =>
+  Layer.effectContext(
+    Effect.map(make(initial), ({ chain, control }) => Context.make(Chain, chain).pipe(Context.add(ChainMemoryControl, control)))
+  )

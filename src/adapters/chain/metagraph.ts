@@ -8,6 +8,7 @@
 import type { ApiPromise } from "@polkadot/api"
 import type { ApiDecoration } from "@polkadot/api/types"
 import { compactStripLength } from "@polkadot/util"
+import { Hotkey, type Netuid, Uid } from "../../domain/chain/ids.ts"
 import { intToIp } from "../../domain/chain/ip.ts"
 import type { AxonInfo, Hyperparameters, Metagraph, Neuron } from "../../domain/chain/metagraph.ts"
 import { unservedAxon } from "../../domain/chain/metagraph.ts"
@@ -89,7 +90,7 @@ export const subnetExists = async (api: ApiPromise | ApiDecoration<"promise">, n
 /** The whole metagraph of a subnet at block `at`, from storage. */
 export const readMetagraphStorage = async (
   api: ApiPromise,
-  netuid: number,
+  netuid: Netuid,
   at: { readonly hash: string; readonly number: number }
 ): Promise<Metagraph> => {
   const apiAt = await api.at(at.hash)
@@ -123,8 +124,8 @@ export const readMetagraphStorage = async (
   const neurons: Array<Neuron> = uids.map((uid, i) => {
     const hotkey = hotkeys[i] ?? ""
     return {
-      uid,
-      hotkey,
+      uid: Uid.make(uid),
+      hotkey: Hotkey.make(hotkey),
       coldkey: owners[i]?.toString() ?? "",
       stake: Number(stakes[i] ? asInt(stakes[i]).toBigInt() : 0n) / RAO,
       validatorPermit: bools(permit)[uid] ?? false,
@@ -180,7 +181,7 @@ const registerNeuronInfoLite = (api: ApiPromise): void => {
  * result still carries the inner `Vec<u8>` length prefix, stripped here. Stake is the sum of the
  * runtime's per-coldkey list (0 for alpha stake on dynamic-TAO runtimes).
  */
-export const readMetagraphRuntimeApi = async (api: ApiPromise, netuid: number): Promise<Metagraph> => {
+export const readMetagraphRuntimeApi = async (api: ApiPromise, netuid: Netuid): Promise<Metagraph> => {
   registerNeuronInfoLite(api)
   const at = await head(api)
   const call = (api.call as unknown as Record<string, Record<string, (...a: Array<unknown>) => Promise<Codec & { toU8a(bare?: boolean): Uint8Array }>>>)[
@@ -200,8 +201,8 @@ export const readMetagraphRuntimeApi = async (api: ApiPromise, netuid: number): 
     const stakeList = f("stake") as unknown as ReadonlyArray<ReadonlyArray<Codec>>
     const stake = stakeList.reduce((acc, pair) => acc + (pair[1] ? asInt(pair[1]).toBigInt() : 0n), 0n)
     return {
-      uid: asInt(f("uid")).toNumber(),
-      hotkey: f("hotkey").toString(),
+      uid: Uid.make(asInt(f("uid")).toNumber()),
+      hotkey: Hotkey.make(f("hotkey").toString()),
       coldkey: f("coldkey").toString(),
       stake: Number(stake) / RAO,
       validatorPermit: f("validatorPermit").isTrue === true,
@@ -220,7 +221,7 @@ export const readMetagraphRuntimeApi = async (api: ApiPromise, netuid: number): 
 }
 
 /** The subnet's hyperparameters, in one batched storage read. */
-export const readHyperparameters = async (api: ApiPromise, netuid: number): Promise<Hyperparameters> => {
+export const readHyperparameters = async (api: ApiPromise, netuid: Netuid): Promise<Hyperparameters> => {
   const q = subtensorStorage(api)
   const crItem = hasStorage(api, "revealPeriodEpochs") ? "revealPeriodEpochs" : "weightCommitRevealInterval"
   const items = [

@@ -7,6 +7,7 @@ import type { ApiPromise } from "@polkadot/api"
 import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { Duration, Effect, Layer, Option, Schedule, type Scope } from "effect"
+import { Hotkey, Netuid, Uid } from "../../domain/chain/ids.ts"
 import { parseIp } from "../../domain/chain/ip.ts"
 import { mechanismStorageIndex } from "../../domain/chain/weights-path.ts"
 import type { Keypair } from "../../domain/wallet/keypair.ts"
@@ -61,7 +62,7 @@ const eventData = (included: Included, section: string, method: string): Readonl
 const randomSalt = (): ReadonlyArray<number> => Array.from(crypto.getRandomValues(new Uint16Array(8)))
 
 /** Builds the live `Chain`; the scope owns the connection. */
-export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<ChainShape, never, Scope.Scope> =>
+export const make = (options: SubtensorOptions): Effect.Effect<ChainShape, never, Scope.Scope> =>
   Effect.gen(function* () {
     const timeoutMs = Duration.toMillis(options.timeout ?? Duration.seconds(30))
     const txTimeoutMs = Duration.toMillis(options.txTimeout ?? Duration.seconds(120))
@@ -86,7 +87,7 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
 
     const block = q("block", (api) => head(api).then((h) => h.number))
 
-    const metagraph = (netuid: number) =>
+    const metagraph = (netuid: Netuid) =>
       Effect.gen(function* () {
         yield* requireSubnet("metagraph", netuid)
         return yield* q("metagraph", async (api) => {
@@ -99,32 +100,32 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
         })
       })
 
-    const hyperparameters = (netuid: number) =>
+    const hyperparameters = (netuid: Netuid) =>
       Effect.zipRight(requireSubnet("hyperparameters", netuid), q("hyperparameters", (api) => readHyperparameters(api, netuid)))
 
-    const uidOf = (netuid: number, hotkey: string) =>
+    const uidOf = (netuid: Netuid, hotkey: Hotkey) =>
       q("uidOf", async (api) => {
         const uid = (await subtensorStorage(api)["uids"]?.(netuid, hotkey)) as unknown as
           | { isSome: boolean; unwrap(): { toNumber(): number } }
           | undefined
-        return uid?.isSome ? Option.some(uid.unwrap().toNumber()) : Option.none<number>()
+        return uid?.isSome ? Option.some(Uid.make(uid.unwrap().toNumber())) : Option.none<Uid>()
       })
 
-    const weightsOf = (netuid: number, uid: number, mechanismId = 0) =>
+    const weightsOf = (netuid: Netuid, uid: Uid, mechanismId = 0) =>
       q("weightsOf", async (api) => {
         const raw = (await subtensorStorage(api)["weights"]?.(mechanismStorageIndex(netuid, mechanismId), uid))?.toJSON()
-        return (Array.isArray(raw) ? raw : []).map((p) => [Number((p as Array<number>)[0]), Number((p as Array<number>)[1])] as const)
+        return (Array.isArray(raw) ? raw : []).map((p) => [Uid.make(Number((p as Array<number>)[0])), Number((p as Array<number>)[1])] as const)
       })
 
     const tx = (operation: string, signer: Keypair, pallet: string, method: string, args: (api: ApiPromise) => ReadonlyArray<unknown>) =>
       submit(ctx, operation, signer, (api) => txCall(api, pallet, method)(...args(api)))
 
-    const burnedRegister = (netuid: number, coldkey: Keypair, hotkey: string) =>
+    const burnedRegister = (netuid: Netuid, coldkey: Keypair, hotkey: Hotkey) =>
       Effect.gen(function* () {
         yield* requireSubnet("burnedRegister", netuid)
         const included = yield* tx("burnedRegister", coldkey, "subtensorModule", "burnedRegister", () => [netuid, hotkey])
         const registered = eventData(included, "subtensorModule", "NeuronRegistered")
-        if (registered?.[1] !== undefined) return Number(registered[1].toJSON())
+        if (registered?.[1] !== undefined) return Uid.make(Number(registered[1].toJSON()))
         const uid = yield* uidOf(netuid, hotkey)
         return yield* Option.match(uid, {
           onSome: Effect.succeed,
@@ -132,7 +133,7 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
         })
       })
 
-    const serveAxon = (netuid: number, hotkey: Keypair, params: ServeAxonParams) =>
+    const serveAxon = (netuid: Netuid, hotkey: Keypair, params: ServeAxonParams) =>
       Effect.gen(function* () {
         const parsed = parseIp(params.ip)
         if (Option.isNone(parsed)) {
@@ -173,9 +174,9 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
       })
 
     const setWeights = (
-      netuid: number,
+      netuid: Netuid,
       hotkey: Keypair,
-      uids: ReadonlyArray<number>,
+      uids: ReadonlyArray<Uid>,
       weights: ReadonlyArray<number>,
       versionKey: number,
       mechanismId = 0
@@ -208,7 +209,7 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
         return { block: revealed.block, mode: "commitReveal" as const, commitBlock: committed.block }
       })
 
-    const weightsRuntime = (netuid: number) =>
+    const weightsRuntime = (netuid: Netuid) =>
       Effect.zipRight(requireSubnet("weightsRuntime", netuid), q("weightsRuntime", (api) => readWeightsRuntime(api, netuid, blockMs / 1000)))
 
     const commitTimelockedWeights = (hotkey: Keypair, c: TimelockedCommit) =>
@@ -225,7 +226,7 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
         (included) => included.block
       )
 
-    const addStake = (netuid: number, coldkey: Keypair, hotkey: string, amountRao: bigint) =>
+    const addStake = (netuid: Netuid, coldkey: Keypair, hotkey: string, amountRao: bigint) =>
       Effect.map(
         tx("addStake", coldkey, "subtensorModule", "addStake", (api) =>
           txCall(api, "subtensorModule", "addStake").meta.args.length >= 3 ? [hotkey, netuid, amountRao] : [hotkey, amountRao]
@@ -243,7 +244,7 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
         if (added?.[0] === undefined) {
           return yield* Effect.fail(new ChainUnsupported({ operation: "registerNetwork", reason: "no NetworkAdded event" }))
         }
-        return Number(added[0].toJSON())
+        return Netuid.make(Number(added[0].toJSON()))
       })
 
     const sudo = (sudoKey: Keypair, call: AdminCall | ReadonlyArray<AdminCall>) => {
@@ -284,7 +285,4 @@ export const makeChainSubtensor = (options: SubtensorOptions): Effect.Effect<Cha
   })
 
 /** The live `Chain` as a scoped layer (one connection for the layer's lifetime). */
-export const ChainSubtensor = {
-  make: makeChainSubtensor,
-  layer: (options: SubtensorOptions): Layer.Layer<Chain> => Layer.scoped(Chain, makeChainSubtensor(options))
-}
+export const layer = (options: SubtensorOptions): Layer.Layer<Chain> => Layer.scoped(Chain, make(options))

@@ -240,6 +240,3 @@ export const make = (config: DendriteConfig) =>
 
 /** The Dendrite service for our hotkey. */
 export const layer = (config: DendriteConfig): Layer.Layer<Dendrite> => Layer.effect(Dendrite, make(config))
-
-/** Same as `layer` (the name callers used when the transport was HttpClient over fetch). */
-export const layerFetch = layer

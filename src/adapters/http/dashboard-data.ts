@@ -19,6 +19,7 @@ import {
   topUidsByWeight,
   weightShares
 } from "../../domain/dashboard-view.ts"
+import type { Netuid } from "../../domain/chain/ids.ts"
 import { Chain, type ChainError } from "../../services/chain.ts"
 import type { StoreError } from "../../services/store-error.ts"
 import { DashboardReadModel, type ScoreHistoryRow, type StoreStats } from "../../services/dashboard-read-model.ts"
@@ -27,7 +28,7 @@ import { ScoreLedger } from "../../services/score-ledger.ts"
 
 /** Settings of the dashboard. */
 export interface DashboardSettings {
-  readonly netuid: number
+  readonly netuid: Netuid
   /** The validator's own hotkey, marked in the metagraph table. */
   readonly validatorHotkey?: string | undefined
   /** Seconds between the page's polls. */
@@ -191,7 +192,7 @@ const HISTORY_TTL_SECONDS = 30
 const now = Effect.map(Clock.currentTimeMillis, (ms) => ms / 1000)
 
 /** Builds the service; its accuracy sampler runs until the scope closes. */
-export const makeDashboardData = (settings: DashboardSettings) =>
+export const make = (settings: DashboardSettings) =>
   Effect.gen(function* () {
     const ledger = yield* RequestLedger
     const scoreLedger = yield* ScoreLedger
@@ -393,5 +394,5 @@ export const makeDashboardData = (settings: DashboardSettings) =>
   })
 
 /** The dashboard's data over the ambient store and chain, its accuracy sampler scoped to the layer. */
-export const DashboardDataLive = (settings: DashboardSettings): Layer.Layer<DashboardData, never, RequestLedger | ScoreLedger | DashboardReadModel | Chain> =>
-  Layer.scoped(DashboardData, makeDashboardData(settings))
+export const layer = (settings: DashboardSettings): Layer.Layer<DashboardData, never, RequestLedger | ScoreLedger | DashboardReadModel | Chain> =>
+  Layer.scoped(DashboardData, make(settings))

@@ -11,7 +11,7 @@
  * - `requests?offset=0&limit=25`: recent requests (capped) with their consensus and best completion.
  * - `requests/:id`: one request's completions, consensus and per-miner scores.
  *
- * Needs `DashboardData` (see `dashboard-data.ts`: `DashboardDataLive(settings)` over the validator's stores and `Chain`).
+ * Needs `DashboardData` (see `dashboard-data.ts`: `layer(settings)` over the validator's stores and `Chain`).
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option, type ParseResult, Schema } from "effect"

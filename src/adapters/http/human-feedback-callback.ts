@@ -8,9 +8,9 @@
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option, type Scope } from "effect"
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../domain/mturk/callback-auth.ts"
+import { Refusal } from "../../domain/refusal.ts"
 import { callbackSecret, receiveCallback } from "../../pipeline/miner/human-feedback-callback.ts"
 import { MinerSettings } from "../../pipeline/miner/settings.ts"
-import { HandlerRefusal } from "../../services/axon.ts"
 import type { MinerStore } from "../../services/miner-store.ts"
 import { readRequestBody } from "./bounded-body.ts"
 
@@ -22,8 +22,8 @@ const readRawBody = (request: HttpServerRequest.HttpServerRequest, limit: number
   readRequestBody(request, limit).pipe(
     Effect.mapError((e) =>
       e._tag === "BodyTooLarge"
-        ? new HandlerRefusal({ status: 413, message: `body larger than ${limit} bytes` })
-        : new HandlerRefusal({ status: 400, message: "could not read the body" })
+        ? new Refusal({ status: 413, message: `body larger than ${limit} bytes` })
+        : new Refusal({ status: 400, message: "could not read the body" })
     )
   )
 
@@ -44,7 +44,7 @@ export const handleCallback = Effect.gen(function* () {
       status: answer.status
     })
   }).pipe(
-    Effect.catchTag("HandlerRefusal", (e) =>
+    Effect.catchTag("Refusal", (e) =>
       Effect.as(
         Effect.logWarning("human feedback callback refused").pipe(Effect.annotateLogs({ status: e.status, reason: e.message })),
         HttpServerResponse.unsafeJson({ error: e.message }, { status: e.status })

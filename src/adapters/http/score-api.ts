@@ -152,7 +152,7 @@ export const ScoreStatus = Schema.Struct({
 export class ApiCaller extends Context.Tag("dojo/ApiCaller")<ApiCaller, ApiKey>() {}
 
 /** Bearer token or `x-api-key` header; both name the same key. */
-export class ApiKeyAuth extends HttpApiMiddleware.Tag<ApiKeyAuth>()("ApiKeyAuth", {
+export class ApiKeyAuth extends HttpApiMiddleware.Tag<ApiKeyAuth>()("dojo/ApiKeyAuth", {
   failure: Schema.Union(Unauthorized, InternalError),
   provides: ApiCaller,
   security: {

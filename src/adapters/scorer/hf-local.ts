@@ -211,7 +211,7 @@ export const scoreWithModel = (rm: HfRewardModel, request: RankingRequest) =>
   })
 
 /** The `Scorer` layer for `--scoring_method hf_model` with a local (or downloaded) ONNX model. */
-export const HfLocalScorerLive = (options: HfLocalScorerOptions) =>
+export const layer = (options: HfLocalScorerOptions) =>
   Layer.scoped(
     Scorer,
     Effect.gen(function* () {

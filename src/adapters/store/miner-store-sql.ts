@@ -81,7 +81,7 @@ const toHit = (row: HitRow, assignments: ReadonlyArray<Assignment>): HitRecord =
 })
 
 /** Builds the store on the ambient `SqlClient`, migrating the schema first. */
-export const makeMinerStore = Effect.gen(function* () {
+export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* runMigrations("dojo_miner_migrations", minerMigrations).pipe(asStoreError("migrate"))
 
@@ -254,10 +254,10 @@ export const makeMinerStore = Effect.gen(function* () {
 })
 
 /** `MinerStore` on the ambient `SqlClient` (migrates on build). */
-export const MinerStoreSql: Layer.Layer<MinerStore, StoreError, SqlClient.SqlClient> = Layer.effect(MinerStore, makeMinerStore)
+export const layer: Layer.Layer<MinerStore, StoreError, SqlClient.SqlClient> = Layer.effect(MinerStore, make)
 
 /** `MinerStore` on the configured database (SQLite file or PostgreSQL). */
-export const MinerStoreLive = (config: StoreConfig) => MinerStoreSql.pipe(Layer.provide(SqlLive(config)))
+export const layerStore = (config: StoreConfig) => layer.pipe(Layer.provide(SqlLive(config)))
 
 /** `MinerStore` on a fresh in-memory SQLite database (tests). */
-export const MinerStoreTest = MinerStoreLive(memoryStore)
+export const layerTest = layerStore(memoryStore)

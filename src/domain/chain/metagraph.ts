@@ -4,6 +4,7 @@
  * emission in TAO (on dynamic-TAO runtimes: the subnet's alpha), the u16 figures divided by 65535.
  */
 import { Option } from "effect"
+import type { Hotkey, Netuid, Uid } from "./ids.ts"
 
 /** Where a neuron's axon listens, as served on chain (`AxonInfo`). */
 export interface AxonInfo {
@@ -21,8 +22,8 @@ export interface AxonInfo {
 
 /** One registered neuron of a subnet. */
 export interface Neuron {
-  readonly uid: number
-  readonly hotkey: string
+  readonly uid: Uid
+  readonly hotkey: Hotkey
   readonly coldkey: string
   /** Stake on the hotkey, in TAO (alpha on dynamic-TAO runtimes). */
   readonly stake: number
@@ -43,14 +44,14 @@ export interface Neuron {
 
 /** All neurons of one subnet at one block, ordered by uid. */
 export interface Metagraph {
-  readonly netuid: number
+  readonly netuid: Netuid
   readonly block: number
   readonly neurons: ReadonlyArray<Neuron>
 }
 
 /** Subnet hyperparameters a neuron needs (raw chain values unless said otherwise). */
 export interface Hyperparameters {
-  readonly netuid: number
+  readonly netuid: Netuid
   /** Blocks between epochs, minus one: an epoch runs every `tempo + 1` blocks. */
   readonly tempo: number
   readonly minAllowedWeights: number
@@ -83,7 +84,7 @@ export const unservedAxon: AxonInfo = { ip: "0.0.0.0", port: 0, ipType: 0, proto
 export const isServing = (axon: AxonInfo): boolean => axon.ip !== "0.0.0.0"
 
 /** The uid holding a hotkey in this metagraph. */
-export const uidOf = (metagraph: Metagraph, hotkey: string): Option.Option<number> =>
+export const uidOf = (metagraph: Metagraph, hotkey: string): Option.Option<Uid> =>
   Option.map(
     Option.fromNullable(metagraph.neurons.find((n) => n.hotkey === hotkey)),
     (n) => n.uid

@@ -9,10 +9,11 @@
  *   runtime computes (by blocks on 185/218, by epochs where commits are epoch-keyed).
  */
 import type { EpochScheduleState } from "./epoch-schedule.ts"
+import type { Netuid } from "./ids.ts"
 
 /** What the chain offers a validator for one subnet, read at the head. */
 export interface WeightsRuntime {
-  readonly netuid: number
+  readonly netuid: Netuid
   readonly commitRevealEnabled: boolean
   /** `CommitRevealWeightsVersion`; undefined where the runtime has no such storage. */
   readonly commitRevealVersion: number | undefined

@@ -6,13 +6,13 @@
  * Each assignment is then parsed against the HIT's completions and stored once per AssignmentId. The
  * batch rule (README, "Batch inputs"): every assignment readable → 200; some readable → 207 listing what
  * was kept and what was refused (with the reason); none → 400 and nothing is stored. Refusals are
- * `HandlerRefusal`s (status and a reason safe to send back and to log) and change nothing.
+ * `Refusal`s (status and a reason safe to send back and to log) and change nothing.
  */
 import { Effect, Either, Option, ParseResult, type Redacted, Schema } from "effect"
 import { CALLBACK_JSON_LIMITS, CallbackBody, verifyCallback } from "../../domain/mturk/callback-auth.ts"
 import { assignmentScores } from "../../domain/mturk/formats.ts"
+import { type Refusal, refuse } from "../../domain/refusal.ts"
 import { parseLimitedJson, refusalText } from "../../domain/wire/json-limits.ts"
-import { HandlerRefusal } from "../../services/axon.ts"
 import { MinerStore } from "../../services/miner-store.ts"
 import { nowSeconds } from "../clock.ts"
 import { MinerSettings } from "./settings.ts"
@@ -41,7 +41,6 @@ export interface CallbackAnswer {
   readonly outcome: CallbackOutcome
 }
 
-const refuse = (status: number, message: string) => Effect.fail(new HandlerRefusal({ status, message }))
 
 const fieldError = (error: ParseResult.ParseError): string => {
   const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
@@ -53,7 +52,7 @@ const fieldError = (error: ParseResult.ParseError): string => {
 const decodeBody = Schema.decodeUnknownEither(CallbackBody, { errors: "first" })
 
 /** The shared secret, or a 503 refusal when this miner has none (so the body need not be read at all). */
-export const callbackSecret: Effect.Effect<Redacted.Redacted<string>, HandlerRefusal, MinerSettings> = Effect.flatMap(
+export const callbackSecret: Effect.Effect<Redacted.Redacted<string>, Refusal, MinerSettings> = Effect.flatMap(
   MinerSettings,
   (settings) =>
     Option.match(settings.callbackSecret, {

@@ -3,6 +3,7 @@
  * blacklist and the delivery of human feedback never wait for the chain on a request's path.
  */
 import { Duration, Effect, Ref, Schedule, type Scope } from "effect"
+import type { Netuid } from "../../domain/chain/ids.ts"
 import type { Metagraph } from "../../domain/chain/metagraph.ts"
 import { Chain, type ChainError } from "../../services/chain.ts"
 
@@ -18,7 +19,7 @@ export interface MetagraphView {
  * `refreshSeconds` until the scope closes; a failed refresh keeps the previous one and is logged.
  */
 export const makeMetagraphView = (
-  netuid: number,
+  netuid: Netuid,
   refreshSeconds: number
 ): Effect.Effect<MetagraphView, ChainError, Chain | Scope.Scope> =>
   Effect.gen(function* () {

@@ -6,11 +6,12 @@
  */
 import { Data, Effect, Option } from "effect"
 import { isServing, type Metagraph } from "../../domain/chain/metagraph.ts"
+import { refuse } from "../../domain/refusal.ts"
 import type { RankingRequest } from "../../domain/wire/protocol.ts"
 import { requestPriority } from "../../domain/request-priority.ts"
 import { RankingRequestSynapse } from "../../domain/wire/synapses.ts"
 import { answerRanks, validRanks } from "../../domain/scoring/valid-ranks.ts"
-import { HandlerRefusal, axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
+import { axonRoute, type AxonRequestContext, type AxonRoute } from "../../services/axon.ts"
 import { MinerStore } from "../../services/miner-store.ts"
 import { Scorer } from "../../services/scorer.ts"
 import { nowSeconds } from "../clock.ts"
@@ -109,12 +110,12 @@ export const rankingRequestRoute = (view: MetagraphView): Effect.Effect<AxonRout
           Effect.provide(context),
           // Tell the validator why, with a status it can act on: retry later (503) or not at all (400/422).
           Effect.catchTags({
-            ScorerUnavailable: (e) => Effect.fail(new HandlerRefusal({ status: 503, message: e.message })),
-            ScorerRejected: (e) => Effect.fail(new HandlerRefusal({ status: 400, message: e.message })),
+            ScorerUnavailable: (e) => refuse(503, e.message),
+            ScorerRejected: (e) => refuse(400, e.message),
             RequestNotScored: (e) =>
               Effect.logWarning(`request not answered: ${e.message}`).pipe(
                 Effect.annotateLogs({ request_id: e.requestId }),
-                Effect.zipRight(Effect.fail(new HandlerRefusal({ status: 422, message: e.message })))
+                Effect.zipRight(refuse(422, e.message))
               )
           })
         )

@@ -4,34 +4,19 @@
  * (skipped when the chain already has it). Everything started here stops when the scope closes.
  */
 import { Data, Duration, Effect, Option, Schedule, type Scope } from "effect"
+import { Hotkey } from "../../domain/chain/ids.ts"
 import { isChainAcceptedIp, parseIp } from "../../domain/chain/ip.ts"
 import { SDK_VERSION } from "../../domain/wire/synapse.ts"
 import { Axon, type AxonServeError, type ServingAxon } from "../../services/axon.ts"
-import { Chain, type ChainError, type ServeAxonResult } from "../../services/chain.ts"
+import { Chain, type ChainError, type NotRegistered, type ServeAxonResult } from "../../services/chain.ts"
 import type { MinerStore } from "../../services/miner-store.ts"
 import type { Scorer } from "../../services/scorer.ts"
 import { Wallet, type WalletError } from "../../services/wallet.ts"
+import { registeredUid } from "../registered-uid.ts"
 import { makeMetagraphView, type MetagraphView } from "./metagraph-view.ts"
 import { rankingRequestRoute } from "./ranking-request.ts"
 import { rankingResultRoute } from "./ranking-result.ts"
 import { MinerSettings } from "./settings.ts"
-
-/** The hotkey has no uid on the subnet. */
-export class NotRegistered extends Data.TaggedError("NotRegistered")<{
-  readonly hotkey: string
-  readonly netuid: number
-  readonly endpoint: string
-  readonly walletName: string
-  readonly hotkeyName: string
-}> {
-  override get message() {
-    return (
-      `hotkey ${this.hotkey} is not registered on subnet ${this.netuid} at ${this.endpoint}. Register it first, e.g. ` +
-      `\`btcli subnets register --netuid ${this.netuid} --wallet.name ${this.walletName} --wallet.hotkey ${this.hotkeyName}\`, ` +
-      `then start the miner again`
-    )
-  }
-}
 
 /** The address the axon would announce cannot be served on chain (0.0.0.0, 127.0.0.1, not an IP). */
 export class UnservableAddress extends Data.TaggedError("UnservableAddress")<{ readonly ip: string; readonly port: number }> {
@@ -65,16 +50,8 @@ export const startMiner: Effect.Effect<
   const chain = yield* Chain
   const wallet = yield* Wallet
   const hotkey = yield* wallet.hotkey
-  const uid = yield* chain.uidOf(settings.netuid, hotkey.ss58Address)
-  if (Option.isNone(uid))
-    return yield* new NotRegistered({
-      hotkey: hotkey.ss58Address,
-      netuid: settings.netuid,
-      endpoint: chain.endpoint,
-      walletName: wallet.name,
-      hotkeyName: wallet.hotkeyName
-    })
-  yield* Effect.logInfo(`hotkey ${hotkey.ss58Address} is uid ${uid.value} on subnet ${settings.netuid}`)
+  const uid = yield* registeredUid(yield* chain.uidOf(settings.netuid, Hotkey.make(hotkey.ss58Address)), settings.netuid, hotkey.ss58Address)
+  yield* Effect.logInfo(`hotkey ${hotkey.ss58Address} is uid ${uid} on subnet ${settings.netuid}`)
 
   const view = yield* makeMetagraphView(settings.netuid, settings.metagraphRefreshSeconds)
   const routes = [yield* rankingRequestRoute(view), yield* rankingResultRoute(view, hotkey.ss58Address)]
@@ -98,5 +75,5 @@ export const startMiner: Effect.Effect<
   yield* Effect.logInfo(
     served._tag === "Served" ? `axon ${ip}:${port} served on chain at block ${served.block}` : `axon ${ip}:${port} already on chain`
   )
-  return { uid: uid.value, hotkey: hotkey.ss58Address, axon, served, view }
+  return { uid, hotkey: hotkey.ss58Address, axon, served, view }
 })

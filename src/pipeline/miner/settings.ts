@@ -1,8 +1,9 @@
 /** The miner's tunables, parsed from flags by the program and read by every step. */
 import { Context, type Option, type Redacted } from "effect"
+import type { Netuid } from "../../domain/chain/ids.ts"
 
 export interface MinerSettingsShape {
-  readonly netuid: number
+  readonly netuid: Netuid
   /** Least stake (TAO) a caller needs, besides a validator permit (`--blacklist.min_stake`). */
   readonly minStake: number
   /** Seconds between background metagraph refreshes (blacklist and delivery read the last one). */

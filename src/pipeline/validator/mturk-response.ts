@@ -5,29 +5,18 @@
  * workers' answers, and merge that as the miner's human-verified response (×1.2 in consensus). Anything
  * that does not check out is refused and changes nothing.
  */
-import { Data, Effect, Either, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { aggregateAssignments, assignmentScores } from "../../domain/mturk/formats.ts"
+import { refuse } from "../../domain/refusal.ts"
 import type { MTurkResponse } from "../../domain/wire/protocol.ts"
 import { MTurkAccess } from "../../services/mturk-access.ts"
 import { RequestLedger, type MergeOutcome, type StoredRequest } from "../../services/request-ledger.ts"
 import { nowSeconds } from "../clock.ts"
 
-/** Why an MTurkResponse was refused; `status` is the HTTP status the axon answers with. */
-export class MTurkResponseRefused extends Data.TaggedError("MTurkResponseRefused")<{
-  readonly status: 400 | 403 | 404 | 409 | 502
-  readonly reason: string
-}> {
-  override get message() {
-    return this.reason
-  }
-}
-
-const refuse = (status: MTurkResponseRefused["status"], reason: string) => Effect.fail(new MTurkResponseRefused({ status, reason }))
-
 /** The merge outcomes that refuse the response. */
 type RefusedOutcome = Exclude<MergeOutcome, "merged" | "duplicate">
 
-const mergeRefusals: Record<RefusedOutcome, readonly [MTurkResponseRefused["status"], string]> = {
+const mergeRefusals: Record<RefusedOutcome, readonly [status: number, message: string]> = {
   "already-scored": [409, "the request was already scored; human feedback must arrive before its deadline"],
   "unknown-request": [404, "no such request"],
   "not-participant": [403, "the sender did not answer this request"],

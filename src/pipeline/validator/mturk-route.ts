@@ -2,7 +2,7 @@
 import { Effect, Option } from "effect"
 import { uidOf } from "../../domain/chain/metagraph.ts"
 import { MTurkResponseSynapse } from "../../domain/wire/synapses.ts"
-import { HandlerRefusal, axonRoute, type AxonRoute } from "../../services/axon.ts"
+import { axonRoute, type AxonRoute } from "../../services/axon.ts"
 import { Chain } from "../../services/chain.ts"
 import type { MTurkAccess } from "../../services/mturk-access.ts"
 import type { RequestLedger } from "../../services/request-ledger.ts"
@@ -30,9 +30,8 @@ export const mturkResponseRoute = Effect.gen(function* () {
     forward: (ctx, body) =>
       handleMTurkResponse(ctx.dendrite.hotkey ?? "", body).pipe(
         Effect.as(body),
-        Effect.provide(context),
-        // The miner learns why its human feedback was refused (and whether retrying can help).
-        Effect.catchTag("MTurkResponseRefused", (e) => Effect.fail(new HandlerRefusal({ status: e.status, message: e.reason })))
+        // A Refusal tells the miner why its human feedback was refused (and whether retrying can help).
+        Effect.provide(context)
       )
   }) satisfies AxonRoute
 })

@@ -4,7 +4,7 @@
  * step, score requests past their deadline and deliver their results, set weights every epoch, and
  * forget accuracy outcomes that fell out of the window. A failing pass is logged and the loop goes on.
  */
-import { Duration, Effect, Option, Ref, Schedule } from "effect"
+import { Duration, Effect, Ref, Schedule } from "effect"
 import { windowStart } from "../../domain/scoring/accuracy.ts"
 import { uidOf } from "../../domain/chain/metagraph.ts"
 import { Axon } from "../../services/axon.ts"
@@ -12,12 +12,13 @@ import { Chain } from "../../services/chain.ts"
 import { RequestLedger } from "../../services/request-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
+import { registeredUid } from "../registered-uid.ts"
 import { deliverResults } from "./deliver-results.ts"
 import { recordDeliveries, recordQuery, recordWeightsSet } from "./metrics.ts"
 import { mturkResponseRoute } from "./mturk-route.ts"
 import { queryStep } from "./query-step.ts"
 import { scoreDueRequests } from "./score-due-requests.ts"
-import { ValidatorNotRegistered, setWeights } from "./set-weights.ts"
+import { setWeights } from "./set-weights.ts"
 import { ValidatorSettings } from "./settings.ts"
 import { isWeightsRefusal } from "./weights-refusals.ts"
 
@@ -64,8 +65,7 @@ export const runValidator = Effect.gen(function* () {
   const store = yield* RequestLedger
   const hotkey = yield* (yield* Wallet).hotkey
   const metagraph = yield* chain.metagraph(settings.netuid)
-  const uid = uidOf(metagraph, hotkey.ss58Address)
-  if (Option.isNone(uid)) return yield* new ValidatorNotRegistered({ hotkey: hotkey.ss58Address, netuid: settings.netuid })
+  const uid = yield* registeredUid(uidOf(metagraph, hotkey.ss58Address), settings.netuid, hotkey.ss58Address)
 
   const axon = yield* (yield* Axon).serve([yield* mturkResponseRoute])
   const served = yield* chain
@@ -80,7 +80,7 @@ export const runValidator = Effect.gen(function* () {
   yield* Effect.logInfo("validator started").pipe(
     Effect.annotateLogs({
       netuid: settings.netuid,
-      uid: uid.value,
+      uid,
       hotkey: hotkey.ss58Address,
       axon: `${axon.external.ip}:${axon.external.port}`,
       served: served._tag,

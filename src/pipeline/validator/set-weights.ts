@@ -6,12 +6,13 @@
  * logs; runtime refusals that need waiting become `WeightsRefusal`s; other chain failures are returned
  * for the caller's retry schedule.
  */
-import { Data, Effect, Option } from "effect"
+import { Data, Effect } from "effect"
 import { RevealScheduleError, timelockRevealRound } from "../../domain/chain/epoch-schedule.ts"
 import { timelockSeal } from "../../domain/chain/timelock.ts"
 import { chooseWeightsPath, type WeightsPath, type WeightsRuntime } from "../../domain/chain/weights-path.ts"
 import { encodeWeightsTlockPayload } from "../../domain/chain/weights-tlock-payload.ts"
 import type { Keypair } from "../../domain/wallet/keypair.ts"
+import { Uid } from "../../domain/chain/ids.ts"
 import { blocksUntilWeightsAllowed, uidOf } from "../../domain/chain/metagraph.ts"
 import { scoreFor } from "../../domain/scoring/moving-average.ts"
 import { WeightsError, weightsForChain } from "../../domain/chain/weights.ts"
@@ -19,18 +20,9 @@ import { Chain, type ChainError, type SetWeightsResult } from "../../services/ch
 import { ScoreLedger } from "../../services/score-ledger.ts"
 import { Wallet } from "../../services/wallet.ts"
 import { nowSeconds } from "../clock.ts"
+import { registeredUid } from "../registered-uid.ts"
 import { ValidatorSettings } from "./settings.ts"
 import { NoWeightsPathAvailable, refusalOf } from "./weights-refusals.ts"
-
-/** The validator's hotkey is not registered on the subnet, so it cannot set weights. */
-export class ValidatorNotRegistered extends Data.TaggedError("ValidatorNotRegistered")<{
-  readonly hotkey: string
-  readonly netuid: number
-}> {
-  override get message() {
-    return `hotkey ${this.hotkey} is not registered on subnet ${this.netuid}: register it (burned_register) before validating`
-  }
-}
 
 /** The subnet refuses our version key; only the operator can fix it. */
 export class VersionKeyTooLow extends Data.TaggedError("VersionKeyTooLow")<{ readonly ours: number; readonly required: number }> {
@@ -58,12 +50,11 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const settings = yield* ValidatorSettings
   const hotkey = yield* (yield* Wallet).hotkey
   const [metagraph, hp] = yield* Effect.all([chain.metagraph(settings.netuid), chain.hyperparameters(settings.netuid)])
-  const myUid = uidOf(metagraph, hotkey.ss58Address)
-  if (Option.isNone(myUid)) return yield* new ValidatorNotRegistered({ hotkey: hotkey.ss58Address, netuid: settings.netuid })
+  const myUid = yield* registeredUid(uidOf(metagraph, hotkey.ss58Address), settings.netuid, hotkey.ss58Address)
   if (settings.versionKey < hp.weightsVersionKey)
     return yield* new VersionKeyTooLow({ ours: settings.versionKey, required: hp.weightsVersionKey })
 
-  const me = metagraph.neurons.find((n) => n.uid === myUid.value)!
+  const me = metagraph.neurons.find((n) => n.uid === myUid)!
   const wait = blocksUntilWeightsAllowed(me.lastUpdate, metagraph.block + 1, hp.weightsRateLimit)
   if (wait > 0) return { _tag: "Skipped", reason: `weights rate limit: ${wait} more blocks` } satisfies SetWeightsOutcome
 
@@ -93,7 +84,7 @@ export const setWeights = Effect.fn("Validator.setWeights")(function* () {
   const send: Effect.Effect<SetWeightsResult, ChainError | NoWeightsPathAvailable, Chain> =
     path._tag === "Timelocked"
       ? commitTimelocked(rt, path, hotkey, mechanismId, emit.uids, emit.weights, settings.versionKey)
-      : chain.setWeights(settings.netuid, hotkey, emit.uids, emit.weights, settings.versionKey, mechanismId)
+      : chain.setWeights(settings.netuid, hotkey, emit.uids.map((uid) => Uid.make(uid)), emit.weights, settings.versionKey, mechanismId)
   const sentVersion = path._tag === "Timelocked" ? path.version : undefined
   const landed = yield* Effect.mapError(send, (e) =>
     e._tag === "NoWeightsPathAvailable" ? e : (refusalOf(e, settings.netuid, sentVersion) ?? e)

@@ -1,9 +1,10 @@
 /** The validator's tunables, parsed from flags by the program and read by every step. */
 import { Context } from "effect"
+import type { Netuid } from "../../domain/chain/ids.ts"
 import { defaultRewardRule, type RewardRule } from "../../domain/scoring/reward-rule.ts"
 
 export interface ValidatorSettingsShape {
-  readonly netuid: number
+  readonly netuid: Netuid
   /** Seconds between two query steps (`--neuron.step_seconds`). */
   readonly stepSeconds: number
   /** Miners queried per request (`--neuron.sample_size`). */

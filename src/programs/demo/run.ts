@@ -9,9 +9,10 @@ import { Console, Effect, Fiber, Layer, Option, Schedule } from "effect"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { Netuid } from "../../domain/chain/ids.ts"
 import { isServing, uidOf, type Metagraph } from "../../domain/chain/metagraph.ts"
 import { startLocalnet, type Localnet } from "../../adapters/chain/localnet.ts"
-import { MinerStoreLive } from "../../adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../adapters/store/miner-store-sql.ts"
 import * as ValidatorStoreSql from "../../adapters/store/validator-store.ts"
 import { newColdkey, newHotkey } from "../../adapters/wallet/wallet-fs.ts"
 import { MinerStore } from "../../services/miner-store.ts"
@@ -84,7 +85,7 @@ const createWallet = (root: string, name: string) =>
   })
 
 /** Polls until every hotkey has a served axon on chain. */
-const waitForAxons = (net: Localnet, netuid: number, hotkeys: ReadonlyArray<string>, processes: ReadonlyArray<NeuronProcess>) =>
+const waitForAxons = (net: Localnet, netuid: Netuid, hotkeys: ReadonlyArray<string>, processes: ReadonlyArray<NeuronProcess>) =>
   Effect.gen(function* () {
     const ready = (m: Metagraph) => hotkeys.every((h) => m.neurons.some((n) => n.hotkey === h && isServing(n.axon)))
     const poll = net.chain.metagraph(netuid).pipe(
@@ -265,7 +266,7 @@ export const runDemo = (options: DemoOptions) =>
     const received = yield* Effect.forEach(miners, (m) =>
       Effect.provide(
         Effect.flatMap(MinerStore, (s) => s.recentResults(100_000)),
-        MinerStoreLive({ _tag: "sqlite", filename: join(workDir, "neurons", m.name, "dojo.sqlite") })
+        MinerStoreSql.layerStore({ _tag: "sqlite", filename: join(workDir, "neurons", m.name, "dojo.sqlite") })
       ).pipe(Effect.map((results) => `${m.name} ${results.length}`))
     )
     yield* Console.log(`RankingResults received by miners: ${received.join(", ")}`)

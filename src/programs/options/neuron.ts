@@ -7,12 +7,13 @@ import { Options } from "@effect/cli"
 import { Config, Option } from "effect"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { Netuid } from "../../domain/chain/ids.ts"
 import type { WalletConfig } from "../../services/wallet.ts"
 import { integerFlag, portFlag } from "./checked-flags.ts"
 
 /** Parsed neuron flags. */
 export interface NeuronFlags {
-  readonly netuid: number
+  readonly netuid: Netuid
   readonly dataDir: Option.Option<string>
   readonly apiPort: number
   readonly apiIp: string
@@ -20,10 +21,12 @@ export interface NeuronFlags {
 
 /** The shared neuron flags. */
 export const neuronOptions: Options.Options<NeuronFlags> = Options.all({
-  netuid: integerFlag("netuid", (n) => n >= 0 && n <= 65535, "0-65535").pipe(
+  netuid: Options.integer("netuid").pipe(
     Options.withDescription("Subnet id (env BT_NETUID, default 1)."),
     Options.withFallbackConfig(Config.integer("BT_NETUID")),
-    Options.withDefault(1)
+    Options.withDefault(1),
+    // Last, so the variable is checked as the flag is; the subnet id enters the program here.
+    Options.filterMap((n) => (n >= 0 && n <= 65535 ? Option.some(Netuid.make(n)) : Option.none()), "--netuid must be 0-65535")
   ),
   dataDir: Options.text("neuron.data_dir").pipe(
     Options.withDescription("Folder for the neuron's state (default ~/.bittensor/miners/<wallet>/<hotkey>/netuid<N>/<role>)."),

@@ -4,9 +4,8 @@
  * a URL is taken as the endpoint, as btcli does.
  */
 import { Options } from "@effect/cli"
-import { Config, Effect, Option, type Layer } from "effect"
-import { ChainSubtensor, NETWORK_ENDPOINTS } from "../../adapters/chain/subtensor.ts"
-import type { Chain } from "../../services/chain.ts"
+import { Config, Effect, Option } from "effect"
+import { NETWORK_ENDPOINTS } from "../../adapters/chain/subtensor.ts"
 import { UsageError } from "./usage-error.ts"
 
 /** Parsed `--subtensor.*` flags. */
@@ -42,6 +41,3 @@ export const resolveEndpoint = (flags: SubtensorFlags): Effect.Effect<string, Us
       )
     : Effect.succeed(known)
 }
-
-/** The live chain for an endpoint. */
-export const chainLayer = (endpoint: string): Layer.Layer<Chain> => ChainSubtensor.layer({ endpoint })

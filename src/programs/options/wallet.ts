@@ -5,9 +5,9 @@
  * `~/.bittensor/wallets`. A flag beats the variable, which beats the default.
  */
 import { Options } from "@effect/cli"
-import { Config, type Layer } from "effect"
-import { DEFAULT_WALLET_PATH, layer } from "../../adapters/wallet/wallet-fs.ts"
-import type { InvalidKeyInput, Wallet, WalletConfig } from "../../services/wallet.ts"
+import { Config } from "effect"
+import { DEFAULT_WALLET_PATH } from "../../adapters/wallet/wallet-fs.ts"
+import type { WalletConfig } from "../../services/wallet.ts"
 
 const withEnv = (flag: string, env: string, fallback: string, description: string) =>
   Options.text(flag).pipe(
@@ -34,6 +34,3 @@ export const walletConfig: Config.Config<WalletConfig> = Config.all({
   hotkey: Config.string("BT_WALLET_HOTKEY").pipe(Config.withDefault("default")),
   path: Config.string("BT_WALLET_PATH").pipe(Config.withDefault(DEFAULT_WALLET_PATH))
 })
-
-/** The live `Wallet` layer for parsed wallet flags (fails only on an invalid wallet or hotkey name). */
-export const walletLayer = (config: WalletConfig): Layer.Layer<Wallet, InvalidKeyInput> => layer(config)

@@ -1,6 +1,6 @@
 /** Shared pieces of the axon tests: a real axon in a scope, and requests built by hand as a Python dendrite builds them. */
 import { Effect, Either, Exit, Scope } from "effect"
-import { defaultAxonConfig, makeAxon, type AxonConfig } from "../../../src/adapters/axon/axon.ts"
+import * as AxonLive from "../../../src/adapters/axon/axon.ts"
 import { signHex } from "../../../src/adapters/wallet/sr25519.ts"
 import type { Keypair } from "../../../src/domain/wallet/keypair.ts"
 import {
@@ -16,10 +16,10 @@ import type { AxonRoute, ServingAxon } from "../../../src/services/axon.ts"
 import { replyOf } from "../../support/http-reply.ts"
 
 /** Starts an axon on 127.0.0.2 (port 0) and returns it with a function that stops it. */
-export const startAxon = async (config: Partial<AxonConfig> & { hotkey: string }, routes: ReadonlyArray<AxonRoute>) => {
+export const startAxon = async (config: Partial<AxonLive.AxonConfig> & { hotkey: string }, routes: ReadonlyArray<AxonRoute>) => {
   const scope = Effect.runSync(Scope.make())
   const axon: ServingAxon = await Effect.runPromise(
-    makeAxon({ ...defaultAxonConfig, ip: "127.0.0.2", port: 0, ...config }, routes).pipe(Scope.extend(scope))
+    AxonLive.make({ ...AxonLive.defaultAxonConfig, ip: "127.0.0.2", port: 0, ...config }, routes).pipe(Scope.extend(scope))
   )
   return { axon, stop: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }

@@ -4,7 +4,8 @@ import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { RankingRequestSynapse, RankingResultSynapse } from "../../../src/domain/wire/synapses.ts"
-import { HandlerRefusal, axonRoute, type ServingAxon } from "../../../src/services/axon.ts"
+import { Refusal } from "../../../src/domain/refusal.ts"
+import { axonRoute, type ServingAxon } from "../../../src/services/axon.ts"
 import { Dendrite, isSuccess, type DendriteResponse, type DendriteTarget } from "../../../src/services/dendrite.ts"
 import { freshNonce, post, signedRequest, startAxon, until } from "./axon-fixture.ts"
 import { testRankingRequest } from "../../support/fixtures.ts"
@@ -26,7 +27,7 @@ const forward = (_: unknown, body: RankingRequest) => {
     case "boom":
       return Effect.fail(new Error("scorer exploded with a secret stack"))
     case "refuse":
-      return Effect.fail(new HandlerRefusal({ status: 503, message: "scorer upstream unavailable" }))
+      return Effect.fail(new Refusal({ status: 503, message: "scorer upstream unavailable" }))
     default:
       return Effect.succeed({
         ...body,
@@ -59,7 +60,7 @@ afterAll(async () => {
 })
 
 describe("handler outcomes", () => {
-  test("a HandlerRefusal keeps its status and message", async () => {
+  test("a handler's Refusal keeps its status and message", async () => {
     const r = await dendrite((d) => d.call(target, RankingRequestSynapse, request("refuse")))
     expect(r.statusCode).toBe(503)
     expect(r.statusMessage).toBe("scorer upstream unavailable")

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Option } from "effect"
+import { Hotkey, Netuid, Uid } from "../../../src/domain/chain/ids.ts"
 import type { Keypair } from "../../../src/domain/wallet/keypair.ts"
 import { uidOf as uidInMetagraph } from "../../../src/domain/chain/metagraph.ts"
 import { chooseWeightsPath } from "../../../src/domain/chain/weights-path.ts"
@@ -27,9 +28,9 @@ export interface ContractEnv {
   /** A funded wallet per name (coldkey `//Name`, hotkey `//Name//hot`). */
   readonly wallet: (name: string) => Wallet
   readonly newBlocks: (n: number) => Effect.Effect<number, unknown>
-  readonly nextEpoch: (netuid: number) => Effect.Effect<number, unknown>
+  readonly nextEpoch: (netuid: Netuid) => Effect.Effect<number, unknown>
   /** A fresh subnet: tempo 1, no weight or serving rate limit, 64 registrations per block. */
-  readonly createSubnet: () => Effect.Effect<number, unknown>
+  readonly createSubnet: () => Effect.Effect<Netuid, unknown>
   /** False where the runtime keeps every permit whatever the stake (spec 218). */
   readonly permitsFollowStake: boolean
 }
@@ -51,26 +52,26 @@ export const expectDispatch = (error: unknown, kind: DispatchKind): ChainDispatc
 /** Registers the shared behaviour checks for one backend. */
 export const chainContract = (name: string, env: () => ContractEnv) =>
   describe(`Chain contract: ${name}`, () => {
-    let netuid = 0
+    let netuid = Netuid.make(0)
     let validator: Wallet
     let miners: ReadonlyArray<Wallet>
-    const uids: Array<number> = []
+    const uids: Array<Uid> = []
 
     beforeAll(async () => {
       const e = env()
       netuid = await run(e.createSubnet())
       validator = e.wallet("Bob")
       miners = [e.wallet("Charlie"), e.wallet("Dave")]
-      for (const w of [validator, ...miners]) uids.push(await run(e.chain.burnedRegister(netuid, w.coldkey, w.hotkey.ss58Address)))
+      for (const w of [validator, ...miners]) uids.push(await run(e.chain.burnedRegister(netuid, w.coldkey, Hotkey.make(w.hotkey.ss58Address))))
       // The first epoch after registration hands out permits.
       await run(e.nextEpoch(netuid))
     }, TIMEOUT)
 
     test("registration: uidOf finds registered hotkeys only; registering twice is AlreadyRegistered", async () => {
       const { chain } = env()
-      expect(Option.getOrThrow(await run(chain.uidOf(netuid, validator.hotkey.ss58Address)))).toBe(uids[0]!)
-      expect(Option.isNone(await run(chain.uidOf(netuid, env().wallet("Nobody").hotkey.ss58Address)))).toBe(true)
-      const again = await failure(chain.burnedRegister(netuid, validator.coldkey, validator.hotkey.ss58Address))
+      expect(Option.getOrThrow(await run(chain.uidOf(netuid, Hotkey.make(validator.hotkey.ss58Address))))).toBe(uids[0]!)
+      expect(Option.isNone(await run(chain.uidOf(netuid, Hotkey.make(env().wallet("Nobody").hotkey.ss58Address))))).toBe(true)
+      const again = await failure(chain.burnedRegister(netuid, validator.coldkey, Hotkey.make(validator.hotkey.ss58Address)))
       expectDispatch(again, "AlreadyRegistered")
       const mg = await run(chain.metagraph(netuid))
       for (const [i, w] of [validator, ...miners].entries()) {
@@ -119,7 +120,7 @@ export const chainContract = (name: string, env: () => ContractEnv) =>
       const { chain, wallet, sudoKey } = env()
       expectDispatch(await failure(chain.setWeights(netuid, wallet("Nobody").hotkey, [uids[1]!], [1], 0)), "NotRegistered")
       expectDispatch(await failure(chain.setWeights(netuid, validator.hotkey, [uids[1]!, uids[1]!], [1, 2], 0)), "DuplicateUids")
-      expectDispatch(await failure(chain.setWeights(netuid, validator.hotkey, [uids[1]!, 999], [1, 2], 0)), "InvalidUid")
+      expectDispatch(await failure(chain.setWeights(netuid, validator.hotkey, [uids[1]!, Uid.make(999)], [1, 2], 0)), "InvalidUid")
       await run(chain.sudo(sudoKey, { method: "sudoSetWeightsVersionKey", args: [netuid, 5] }))
       expectDispatch(await failure(chain.setWeights(netuid, validator.hotkey, [uids[1]!], [1], 4)), "IncorrectNetworkVersionKey")
       // A higher key than the subnet's is accepted.
@@ -173,7 +174,7 @@ export const chainContract = (name: string, env: () => ContractEnv) =>
     test("validator permit: with one validator slot the unstaked miner loses its permit (spec 218 keeps every permit)", async () => {
       const e = env()
       const { chain, sudoKey } = e
-      await run(chain.addStake(netuid, validator.coldkey, validator.hotkey.ss58Address, 10_000_000_000n))
+      await run(chain.addStake(netuid, validator.coldkey, Hotkey.make(validator.hotkey.ss58Address), 10_000_000_000n))
       await run(chain.sudo(sudoKey, { method: "sudoSetMaxAllowedValidators", args: [netuid, 1] }))
       await run(e.nextEpoch(netuid))
       const mg = await run(chain.metagraph(netuid))
@@ -221,7 +222,7 @@ export const chainContract = (name: string, env: () => ContractEnv) =>
       ]
       expectDispatch(await failure(chain.sudo(sudoKey, batch)), "NetworkDoesNotExist")
       expect((await run(chain.hyperparameters(netuid))).tempo).toBe(1)
-      expect(await failure(chain.metagraph(999))).toBeInstanceOf(ChainInvalidArgument)
+      expect(await failure(chain.metagraph(Netuid.make(999)))).toBeInstanceOf(ChainInvalidArgument)
       expect(await failure(chain.sudo(sudoKey, { method: "sudoDoesNotExist", args: [] }))).toBeInstanceOf(ChainInvalidArgument)
     }, TIMEOUT)
   })

@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Option } from "effect"
 import fc from "fast-check"
-import { ChainMemory, ChainMemoryControl, makeChainMemory } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl } from "../../../src/adapters/chain/memory.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { Chain, ChainTimeout } from "../../../src/services/chain.ts"
 import { chainContract, expectDispatch, failure, run, type Wallet } from "./contract.ts"
+import { Hotkey, Netuid, Uid } from "../../../src/domain/chain/ids.ts"
 
 const TAO = 1_000_000_000n
 const names = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie", "Nobody"]
@@ -15,7 +17,7 @@ const wallet = (n: string): Wallet => wallets.get(n) ?? { coldkey: keypairFromUr
 const funded = Object.fromEntries(names.filter((n) => n !== "Nobody").map((n) => [wallet(n).coldkey.ss58Address, 1_000_000n * TAO]))
 const alice = wallet("Alice").coldkey
 
-const twin = await run(makeChainMemory({ balances: funded }))
+const twin = await run(ChainMemory.make({ balances: funded }))
 
 chainContract("in-memory twin", () => ({
   chain: twin.chain,
@@ -26,7 +28,7 @@ chainContract("in-memory twin", () => ({
   permitsFollowStake: true,
   createSubnet: () =>
     Effect.gen(function* () {
-      const netuid = yield* twin.chain.registerNetwork(alice, wallet("Alice").hotkey.ss58Address)
+      const netuid = yield* twin.chain.registerNetwork(alice, Hotkey.make(wallet("Alice").hotkey.ss58Address))
       yield* twin.chain.sudo(alice, [
         { method: "sudoSetTempo", args: [netuid, 1] },
         { method: "sudoSetWeightsSetRateLimit", args: [netuid, 0] },
@@ -45,22 +47,22 @@ describe("in-memory twin specifics", () => {
     const program = Effect.gen(function* () {
       const chain = yield* Chain
       const control = yield* ChainMemoryControl
-      const mg0 = yield* chain.metagraph(7)
-      expect(mg0.neurons.map((n) => n.hotkey)).toEqual([v.hotkey.ss58Address, m.hotkey.ss58Address])
+      const mg0 = yield* chain.metagraph(Netuid.make(7))
+      expect(mg0.neurons.map((n): string => n.hotkey)).toEqual([v.hotkey.ss58Address, m.hotkey.ss58Address])
       expect(mg0.neurons[1]?.axon.ip).toBe("127.0.0.3")
       expect(mg0.neurons[0]?.stake).toBe(100)
       yield* control.setEmission(7, 1)
-      yield* chain.setWeights(7, v.hotkey, [1], [65535], 0)
+      yield* chain.setWeights(Netuid.make(7), v.hotkey, [Uid.make(1)], [65535], 0)
       const head = yield* control.nextEpoch(7)
-      const mg = yield* chain.metagraph(7)
+      const mg = yield* chain.metagraph(Netuid.make(7))
       expect(mg.block).toBe(head)
       expect(mg.neurons[1]?.incentive).toBeCloseTo(1, 4)
       expect(mg.neurons[0]?.dividends).toBeCloseTo(1, 4)
       expect(mg.neurons[1]!.emission).toBeGreaterThan(0)
       yield* control.setValidatorPermit(7, 0, false)
-      expectDispatch(yield* Effect.flip(chain.setWeights(7, v.hotkey, [1], [1], 0)), "NoValidatorPermit")
+      expectDispatch(yield* Effect.flip(chain.setWeights(Netuid.make(7), v.hotkey, [Uid.make(1)], [1], 0)), "NoValidatorPermit")
       yield* control.setHyperparameters(7, { weightsVersionKey: 3 })
-      expect((yield* chain.hyperparameters(7)).weightsVersionKey).toBe(3)
+      expect((yield* chain.hyperparameters(Netuid.make(7))).weightsVersionKey).toBe(3)
     })
     await Effect.runPromise(
       Effect.provide(
@@ -82,34 +84,34 @@ describe("in-memory twin specifics", () => {
   })
 
   test("commit-reveal: setWeights commits, waits for the window while blocks advance, reveals", async () => {
-    const t = await run(makeChainMemory({ balances: funded }))
+    const t = await run(ChainMemory.make({ balances: funded }))
     const v = wallet("Bob")
-    const netuid = await run(t.chain.registerNetwork(alice, v.hotkey.ss58Address))
+    const netuid = await run(t.chain.registerNetwork(alice, Hotkey.make(v.hotkey.ss58Address)))
     for (const [method, value] of [["sudoSetWeightsSetRateLimit", 0], ["sudoSetCommitRevealWeightsInterval", 3], ["sudoSetCommitRevealWeightsEnabled", true]] as const) {
       await run(t.chain.sudo(alice, { method, args: [netuid, value] }))
     }
-    await run(t.chain.burnedRegister(netuid, v.coldkey, v.hotkey.ss58Address))
-    const pending = run(t.chain.setWeights(netuid, v.hotkey, [0], [65535], 0))
+    await run(t.chain.burnedRegister(netuid, v.coldkey, Hotkey.make(v.hotkey.ss58Address)))
+    const pending = run(t.chain.setWeights(netuid, v.hotkey, [Uid.make(0)], [65535], 0))
     const driver = setInterval(() => void run(t.control.advance(1)), 50)
     const result = await pending.finally(() => clearInterval(driver))
     expect(result.mode).toBe("commitReveal")
     expect(result.commitBlock).toBeDefined()
     expect(result.block).toBeGreaterThanOrEqual(result.commitBlock! - (result.commitBlock! % 3) + 3)
-    expect(await run(t.chain.weightsOf(netuid, 0))).toEqual([[0, 65535]])
+    expect<ReadonlyArray<readonly [number, number]>>(await run(t.chain.weightsOf(netuid, Uid.make(0)))).toEqual([[0, 65535]])
   })
 
   test("commit-reveal without blocks: the wait ends in ChainTimeout, not a hang", async () => {
-    const t = await run(makeChainMemory({ balances: funded, revealTimeout: 200 }))
+    const t = await run(ChainMemory.make({ balances: funded, revealTimeout: 200 }))
     const v = wallet("Bob")
-    const netuid = await run(t.chain.registerNetwork(alice, v.hotkey.ss58Address))
+    const netuid = await run(t.chain.registerNetwork(alice, Hotkey.make(v.hotkey.ss58Address)))
     await run(t.chain.sudo(alice, { method: "sudoSetCommitRevealWeightsEnabled", args: [netuid, true] }))
-    await run(t.chain.burnedRegister(netuid, v.coldkey, v.hotkey.ss58Address))
-    expect(await failure(t.chain.setWeights(netuid, v.hotkey, [0], [1], 0))).toBeInstanceOf(ChainTimeout)
+    await run(t.chain.burnedRegister(netuid, v.coldkey, Hotkey.make(v.hotkey.ss58Address)))
+    expect(await failure(t.chain.setWeights(netuid, v.hotkey, [Uid.make(0)], [1], 0))).toBeInstanceOf(ChainTimeout)
   })
 
   test("stored weights are max-upscaled: the largest is 65535 and the order is kept (property)", async () => {
     const t = await run(
-      makeChainMemory({
+      ChainMemory.make({
         balances: funded,
         subnets: [
           {
@@ -127,9 +129,9 @@ describe("in-memory twin specifics", () => {
     const signer = wallet("N0").hotkey
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 65535 }), { minLength: 1, maxLength: 8 }), async (values) => {
-        const uids = values.map((_, i) => i)
-        await run(t.chain.setWeights(1, signer, uids, values, 0))
-        const stored = (await run(t.chain.weightsOf(1, 0))).map(([, w]) => w)
+        const uids = values.map((_, i) => Uid.make(i))
+        await run(t.chain.setWeights(Netuid.make(1), signer, uids, values, 0))
+        const stored = (await run(t.chain.weightsOf(Netuid.make(1), Uid.make(0)))).map(([, w]) => w)
         expect(Math.max(...stored)).toBe(65535)
         for (let i = 0; i < values.length; i++) {
           for (let j = 0; j < values.length; j++) {
@@ -142,17 +144,17 @@ describe("in-memory twin specifics", () => {
   })
 
   test("a key without its secret cannot sign; registration burns from the coldkey and needs funds", async () => {
-    const t = await run(makeChainMemory({ balances: { [wallet("Bob").coldkey.ss58Address]: TAO } }))
-    const netuid = 3
+    const t = await run(ChainMemory.make({ balances: { [wallet("Bob").coldkey.ss58Address]: TAO } }))
+    const netuid = Netuid.make(3)
     await run(t.control.fund(alice.ss58Address, 2000n * TAO))
-    expect(await run(t.chain.registerNetwork(alice, "x"))).toBe(1)
-    expect(await run(t.chain.registerNetwork(alice, "x"))).toBe(2)
-    expectDispatch(await failure(t.chain.registerNetwork(alice, "x")), "NotEnoughBalance")
-    await run(t.chain.burnedRegister(1, wallet("Bob").coldkey, wallet("Bob").hotkey.ss58Address))
-    expectDispatch(await failure(t.chain.burnedRegister(2, wallet("Bob").coldkey, wallet("Eve").hotkey.ss58Address)), "NotEnoughBalance")
+    expect<number>(await run(t.chain.registerNetwork(alice, Hotkey.make("x")))).toBe(1)
+    expect<number>(await run(t.chain.registerNetwork(alice, Hotkey.make("x")))).toBe(2)
+    expectDispatch(await failure(t.chain.registerNetwork(alice, Hotkey.make("x"))), "NotEnoughBalance")
+    await run(t.chain.burnedRegister(Netuid.make(1), wallet("Bob").coldkey, Hotkey.make(wallet("Bob").hotkey.ss58Address)))
+    expectDispatch(await failure(t.chain.burnedRegister(Netuid.make(2), wallet("Bob").coldkey, Hotkey.make(wallet("Eve").hotkey.ss58Address))), "NotEnoughBalance")
     const { keypairFromAddress } = await import("../../../src/adapters/wallet/sr25519.ts")
     const pub = keypairFromAddress(wallet("Bob").coldkey.ss58Address)
-    expect((await failure(t.chain.burnedRegister(1, pub, "y")))._tag).toBe("ChainInvalidArgument")
-    expect(Option.isNone(await run(t.chain.uidOf(netuid, wallet("Bob").hotkey.ss58Address)))).toBe(true)
+    expect((await failure(t.chain.burnedRegister(Netuid.make(1), pub, Hotkey.make("y"))))._tag).toBe("ChainInvalidArgument")
+    expect(Option.isNone(await run(t.chain.uidOf(netuid, Hotkey.make(wallet("Bob").hotkey.ss58Address))))).toBe(true)
   })
 })

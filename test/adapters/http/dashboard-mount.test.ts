@@ -5,11 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
-import { ChainMemory } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
 import * as RequestRandomnessLive from "../../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
 import { dashboardRouter } from "../../../src/adapters/http/dashboard.ts"
-import { DashboardDataLive, defaultDashboardSettings, type OverviewView } from "../../../src/adapters/http/dashboard-data.ts"
+import * as DashboardDataLive from "../../../src/adapters/http/dashboard-data.ts"
+import { defaultDashboardSettings, type OverviewView } from "../../../src/adapters/http/dashboard-data.ts"
 import { serveValidatorHttp, type ServingValidatorHttp } from "../../../src/adapters/http/validator-server.ts"
 import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
@@ -22,13 +23,13 @@ const subnet = subnetSeed({ neurons: 12, validators: 2, seed: 3 })
 const base = Layer.mergeAll(
   ChainMemory.layer(subnet.chainState),
   ValidatorStoreSql.layerTest,
-  RequestRandomnessLive.layerCrypto,
-  DendriteLive.layerFetch({ hotkey: subnet.validator }),
+  RequestRandomnessLive.layer,
+  DendriteLive.layer({ hotkey: subnet.validator }),
   layerDev("//Alice"),
   Layer.succeed(ValidatorSettings, { ...defaultValidatorSettings, netuid: subnet.netuid })
 )
 const layer = Layer.provideMerge(
-  DashboardDataLive({ ...defaultDashboardSettings, netuid: subnet.netuid, validatorHotkey: subnet.validator.ss58Address }),
+  DashboardDataLive.layer({ ...defaultDashboardSettings, netuid: subnet.netuid, validatorHotkey: subnet.validator.ss58Address }),
   base
 )
 const runtime = ManagedRuntime.make(layer)

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { BunHttpServer } from "@effect/platform-bun"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope } from "effect"
 import fc from "fast-check"
-import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import { type CallbackBody, signCallback } from "../../../src/domain/mturk/callback-auth.ts"
 import { CALLBACK_PATH, serveCallbackApi } from "../../../src/adapters/http/human-feedback-callback.ts"
 import { MinerSettings, type MinerSettingsShape } from "../../../src/pipeline/miner/settings.ts"
@@ -18,7 +18,7 @@ const CIDS = ["cid-0", "cid-1"]
 const startApi = async (settings: Partial<MinerSettingsShape> = {}) => {
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      MinerStoreTest,
+      MinerStoreSql.layerTest,
       Layer.succeed(MinerSettings, testSettings({ callbackSecret: Option.some(SECRET), ...settings })),
       BunHttpServer.layer({ hostname: "127.0.0.1", port: 0 })
     )

@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope, TestClock, TestContext } from "effect"
-import { defaultAxonConfig, makeAxon } from "../../../src/adapters/axon/axon.ts"
+import * as AxonLive from "../../../src/adapters/axon/axon.ts"
 import { rewardRule } from "../../../src/domain/scoring/reward-rule.ts"
-import { ChainMemory, ChainMemoryControl } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl } from "../../../src/adapters/chain/memory.ts"
 import * as RequestRandomnessLive from "../../../src/adapters/request-randomness.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
 import { createApiKey } from "../../../src/adapters/http/api-keys.ts"
@@ -26,8 +27,9 @@ import { ApiKeyStore } from "../../../src/services/api-key-store.ts"
 import { DashboardReadModel } from "../../../src/services/dashboard-read-model.ts"
 import { RequestLedger } from "../../../src/services/request-ledger.ts"
 import { replyOf } from "../../support/http-reply.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
-const NETUID = 7
+const NETUID = Netuid.make(7)
 const validatorHot = keypairFromUri("//Alice//hot")
 const minerKeys = [1, 2, 3].map((i) => keypairFromUri(`//Miner${i}`))
 
@@ -58,8 +60,8 @@ const layerFor = (axons: ReadonlyArray<ServingAxon>) =>
       ]
     }),
     ValidatorStoreSql.layerTest,
-    RequestRandomnessLive.layerCrypto,
-    DendriteLive.layerFetch({ hotkey: validatorHot }),
+    RequestRandomnessLive.layer,
+    DendriteLive.layer({ hotkey: validatorHot }),
     layerDev("//Alice"),
     Layer.succeed(ValidatorSettings, settings)
   )
@@ -79,7 +81,7 @@ const helloRouter = HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerRes
 beforeAll(async () => {
   miners = await Effect.runPromise(
     Effect.forEach(minerKeys, (hot, i) =>
-      makeAxon({ ...defaultAxonConfig, hotkey: hot.ss58Address, ip: `127.0.0.${i + 2}`, port: 0 }, [
+      AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: hot.ss58Address, ip: `127.0.0.${i + 2}`, port: 0 }, [
         axonRoute(RankingRequestSynapse, {
           forward: (_ctx, body: RankingRequest) =>
             Effect.succeed({
@@ -348,7 +350,7 @@ describe("the server", () => {
     // Miner 1 comes back slow (11 s to answer) at a new address; the others stay down.
     const slowScope = Effect.runSync(Scope.make())
     const slow = await Effect.runPromise(
-      makeAxon({ ...defaultAxonConfig, hotkey: minerKeys[0]!.ss58Address, ip: "127.0.0.2", port: 0 }, [
+      AxonLive.make({ ...AxonLive.defaultAxonConfig, hotkey: minerKeys[0]!.ss58Address, ip: "127.0.0.2", port: 0 }, [
         axonRoute(RankingRequestSynapse, {
           forward: (_ctx, body: RankingRequest) =>
             Effect.as(Effect.sleep("11 seconds"), {

@@ -5,7 +5,8 @@ import fc from "fast-check"
 import { rmSync, writeFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { trainingFacts } from "../../../src/adapters/data/reward-model-export.ts"
-import { HfLocalScorerLive, type HfLocalScorerOptions, isHubModelId, loadHfRewardModel } from "../../../src/adapters/scorer/hf-local.ts"
+import * as HfLocal from "../../../src/adapters/scorer/hf-local.ts"
+import { type HfLocalScorerOptions, isHubModelId, loadHfRewardModel } from "../../../src/adapters/scorer/hf-local.ts"
 import { assemblePair } from "../../../src/domain/reward-model/pair-encoding.ts"
 import { defaultTrainingConfig, specLayout, type TrainedRewardModel, trainRewardModel } from "../../../src/domain/reward-model/training.ts"
 import { logit } from "../../../src/domain/reward-model/model.ts"
@@ -34,7 +35,7 @@ const request = (prompt: string, texts: ReadonlyArray<string>, modality: "text" 
 /** Builds the scorer layer and runs `f` with it. */
 const withScorer = <A, E>(options: Partial<HfLocalScorerOptions>, f: (s: Scorer["Type"]) => Effect.Effect<A, E>) =>
   Effect.runPromise(
-    Effect.flatMap(Scorer, f).pipe(Effect.provide(HfLocalScorerLive({ model: dir, ...options })), Effect.provide(BunContext.layer))
+    Effect.flatMap(Scorer, f).pipe(Effect.provide(HfLocal.layer({ model: dir, ...options })), Effect.provide(BunContext.layer))
   )
 
 const scoresOf = (options: Partial<HfLocalScorerOptions>, prompt: string, texts: ReadonlyArray<string>) =>
@@ -125,7 +126,7 @@ describe("hf_model scorer: bad models fail up front with a typed error", () => {
     expect(e.message).toContain(`model directory ${missing} does not exist`)
     const viaLayer = await Effect.runPromise(
       Effect.flatMap(Scorer, (s) => s.score(request("p", ["x"]))).pipe(
-        Effect.provide(HfLocalScorerLive({ model: missing })),
+        Effect.provide(HfLocal.layer({ model: missing })),
         Effect.flip,
         Effect.provide(BunContext.layer)
       )

@@ -3,9 +3,9 @@ import type { SqlClient } from "@effect/sql"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Layer, Option } from "effect"
 import fc from "fast-check"
-import { MinerStoreSql, MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import { SqlLive, type StoreConfig } from "../../../src/adapters/store/sql-client.ts"
-import { type Assignment, MinerStore, type MinerStoreService, type NewHit } from "../../../src/services/miner-store.ts"
+import { type Assignment, MinerStore, type MinerStoreShape, type NewHit } from "../../../src/services/miner-store.ts"
 import { injectFailure, storeBackends, withRuntime } from "../../support/store-backends.ts"
 
 const hit = (hitId: string, overrides: Partial<NewHit> = {}): NewHit => ({
@@ -29,9 +29,9 @@ const assignment = (assignmentId: string, hitId: string, submittedAt = 200): Ass
   submittedAt
 })
 
-const layerFor = (config: StoreConfig) => MinerStoreSql.pipe(Layer.provideMerge(SqlLive(config)))
+const layerFor = (config: StoreConfig) => MinerStoreSql.layer.pipe(Layer.provideMerge(SqlLive(config)))
 
-const store = <A, E>(f: (s: MinerStoreService) => Effect.Effect<A, E>) => Effect.flatMap(MinerStore, f)
+const store = <A, E>(f: (s: MinerStoreShape) => Effect.Effect<A, E>) => Effect.flatMap(MinerStore, f)
 
 const bits = (x: number) => {
   const view = new DataView(new ArrayBuffer(8))
@@ -196,7 +196,7 @@ for (const backend of storeBackends()) {
   })
 }
 
-describe("MinerStoreTest (in-memory SQLite)", () => {
+describe("MinerStoreSql.layerTest (in-memory SQLite)", () => {
   test("is a working, empty store each time it is provided", async () => {
     const once = Effect.gen(function* () {
       const s = yield* MinerStore
@@ -204,7 +204,7 @@ describe("MinerStoreTest (in-memory SQLite)", () => {
       yield* s.recordHit(hit("H"))
       return [before, Option.isSome(yield* s.getHit("H"))]
     })
-    expect(await Effect.runPromise(Effect.provide(once, MinerStoreTest))).toEqual([false, true])
-    expect(await Effect.runPromise(Effect.provide(once, MinerStoreTest))).toEqual([false, true])
+    expect(await Effect.runPromise(Effect.provide(once, MinerStoreSql.layerTest))).toEqual([false, true])
+    expect(await Effect.runPromise(Effect.provide(once, MinerStoreSql.layerTest))).toEqual([false, true])
   })
 })

@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { QUICKNET } from "../../../src/domain/chain/timelock.ts"
 import { chooseWeightsPath, mechanismStorageIndex, type WeightsRuntime } from "../../../src/domain/chain/weights-path.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
 const runtime = fc.record({
   commitRevealEnabled: fc.boolean(),
@@ -20,7 +21,7 @@ const runtime = fc.record({
     fc.constant({ lastEpochBlock: 1, pendingEpochAt: 0, subnetEpochIndex: 0, tempo: 10, blocksSinceLastStep: 0, currentBlock: 1 }),
     { nil: undefined }
   )
-}).map((r): WeightsRuntime => ({ ...r, netuid: 3, blockSeconds: 12, drand: QUICKNET }))
+}).map((r): WeightsRuntime => ({ ...r, netuid: Netuid.make(3), blockSeconds: 12, drand: QUICKNET }))
 
 describe("chooseWeightsPath", () => {
   test("invariants over every runtime shape and mechanism id", () => {

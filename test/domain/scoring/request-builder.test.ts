@@ -7,13 +7,14 @@ import { makeRng } from "../../../src/domain/prng.ts"
 import { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { buildRequest } from "../../../src/domain/scoring/request-builder.ts"
 import { testNeuron } from "../../support/fixtures.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
 const neuron = (uid: number, over: Partial<Neuron> = {}): Neuron =>
   testNeuron(uid, { axon: { ip: `127.0.0.${uid + 2}`, port: 9000 + uid, ipType: 4, protocol: 4, version: 1, block: 1 }, ...over })
 
 describe("selectMiners", () => {
   const metagraph: Metagraph = {
-    netuid: 1,
+    netuid: Netuid.make(1),
     block: 10,
     neurons: [
       neuron(0, { stake: 5000 }), // validator
@@ -27,7 +28,7 @@ describe("selectMiners", () => {
 
   test("serving non-validators other than self, at most sampleSize", () => {
     const picked = selectMiners(metagraph, { self: "hk5", sampleSize: 10, vpermitTaoLimit: 1000 }, makeRng(1))
-    expect(picked.map((n) => n.uid).sort()).toEqual([1, 3, 4])
+    expect(picked.map((n): number => n.uid).sort()).toEqual([1, 3, 4])
     expect(selectMiners(metagraph, { self: "hk5", sampleSize: 2, vpermitTaoLimit: 1000 }, makeRng(1))).toHaveLength(2)
     expect(isValidator(metagraph.neurons[0]!, 1000)).toBe(true)
   })

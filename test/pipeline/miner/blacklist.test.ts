@@ -19,6 +19,7 @@ import {
   type TestMiner
 } from "./miner-fixture.ts"
 import { testNeuron } from "../../support/fixtures.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
 const neuron = (uid: number, hotkey: string, stake: number, validatorPermit: boolean): Neuron =>
   testNeuron(uid, { hotkey, coldkey: `cold-${uid}`, stake, validatorPermit })
@@ -28,7 +29,7 @@ describe("blacklistReason (pure)", () => {
     const arbNeuron = fc.record({ stake: fc.double({ min: 0, max: 1e6, noNaN: true }), permit: fc.boolean() })
     fc.assert(
       fc.property(fc.array(arbNeuron, { maxLength: 8 }), fc.nat({ max: 9 }), fc.double({ min: 0, max: 1e5, noNaN: true }), (ns, pick, minStake) => {
-        const metagraph: Metagraph = { netuid: 1, block: 1, neurons: ns.map((n, uid) => neuron(uid, `hk${uid}`, n.stake, n.permit)) }
+        const metagraph: Metagraph = { netuid: Netuid.make(1), block: 1, neurons: ns.map((n, uid) => neuron(uid, `hk${uid}`, n.stake, n.permit)) }
         const caller = ns[pick]
         const reason = blacklistReason(metagraph, `hk${pick}`, minStake)
         const allowed = caller !== undefined && caller.permit && caller.stake >= minStake
@@ -39,7 +40,7 @@ describe("blacklistReason (pure)", () => {
   })
 
   test("each refusal says why", () => {
-    const metagraph: Metagraph = { netuid: 7, block: 1, neurons: [neuron(0, "v", 5000, true), neuron(1, "m", 5000, false), neuron(2, "p", 1, true)] }
+    const metagraph: Metagraph = { netuid: Netuid.make(7), block: 1, neurons: [neuron(0, "v", 5000, true), neuron(1, "m", 5000, false), neuron(2, "p", 1, true)] }
     expect(Option.getOrThrow(blacklistReason(metagraph, "x", 1000))).toBe("Unrecognized hotkey x: not registered on subnet 7")
     expect(Option.getOrThrow(blacklistReason(metagraph, "m", 1000))).toBe("Not a validator: uid 1 has no validator permit")
     expect(Option.getOrThrow(blacklistReason(metagraph, "p", 1000))).toBe("Stake 1 TAO of uid 2 is below the minimum of 1000 TAO")

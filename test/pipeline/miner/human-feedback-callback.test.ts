@@ -5,11 +5,11 @@
 import { describe, expect, test } from "bun:test"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import fc from "fast-check"
-import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import { signCallback, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../../src/domain/mturk/callback-auth.ts"
 import { callbackSecret, receiveCallback } from "../../../src/pipeline/miner/human-feedback-callback.ts"
 import { MinerSettings } from "../../../src/pipeline/miner/settings.ts"
-import { HandlerRefusal } from "../../../src/services/axon.ts"
+import { Refusal } from "../../../src/domain/refusal.ts"
 import { MinerStore } from "../../../src/services/miner-store.ts"
 import { crowdFormAnswerXml } from "../../support/stubs/mturk.ts"
 import { testHit, testSettings } from "./miner-fixture.ts"
@@ -18,7 +18,7 @@ const SECRET = Redacted.make("callback-secret-for-pipeline-tests")
 const CIDS = ["cid-0", "cid-1"]
 
 const runtimeWith = (secret: Option.Option<Redacted.Redacted<string>>) =>
-  ManagedRuntime.make(Layer.merge(MinerStoreTest, Layer.succeed(MinerSettings, testSettings({ callbackSecret: secret }))))
+  ManagedRuntime.make(Layer.merge(MinerStoreSql.layerTest, Layer.succeed(MinerSettings, testSettings({ callbackSecret: secret }))))
 
 let hits = 0
 /** Records a fresh HIT in the store and returns its id. */
@@ -49,7 +49,7 @@ const bodyOf = (hitId: string, assignments: ReadonlyArray<{ id: string; readable
 const refusalStatus = <A, E>(exit: Exit.Exit<A, E>): number | undefined => {
   if (Exit.isSuccess(exit)) return undefined
   const failure = Cause.failureOption(exit.cause)
-  return Option.isSome(failure) && failure.value instanceof HandlerRefusal ? failure.value.status : undefined
+  return Option.isSome(failure) && failure.value instanceof Refusal ? failure.value.status : undefined
 }
 
 describe("receiveCallback", () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, t
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope } from "effect"
 import fc from "fast-check"
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
-import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import * as Issuer from "../../../src/adapters/mturk/validator-credentials.ts"
 import { type Metagraph, unservedAxon } from "../../../src/domain/chain/metagraph.ts"
 import type { AWSCredentials, MTurkResponse } from "../../../src/domain/wire/protocol.ts"
@@ -21,6 +21,7 @@ import type { ValidatorCredentials } from "../../../src/services/validator-crede
 import { startAxon, until } from "../../adapters/axon/axon-fixture.ts"
 import { minerHotkey, testSettings, validatorKey } from "./miner-fixture.ts"
 import { testNeuron } from "../../support/fixtures.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(30_000)
 
@@ -51,7 +52,7 @@ beforeEach(() => {
 })
 
 const metagraphWith = (axon: { ip: string; port: number } | undefined): Metagraph => ({
-  netuid: 1,
+  netuid: Netuid.make(1),
   block: 10,
   neurons: [
     testNeuron(0, {
@@ -67,9 +68,9 @@ const metagraphWith = (axon: { ip: string; port: number } | undefined): Metagrap
 const minerSide = (options: { settings?: Partial<MinerSettingsShape>; issuer?: Layer.Layer<ValidatorCredentials> } = {}) =>
   ManagedRuntime.make(
     Layer.mergeAll(
-      MinerStoreTest,
+      MinerStoreSql.layerTest,
       Layer.succeed(MinerSettings, testSettings(options.settings)),
-      DendriteLive.layerFetch({ hotkey: minerHotkey }),
+      DendriteLive.layer({ hotkey: minerHotkey }),
       options.issuer ?? Issuer.layerStatic(credentials)
     )
   )
@@ -173,7 +174,7 @@ describe("delivering human feedback to the validator that asked (real HTTP)", ()
       expect(await rt.runPromise(deliverReadyHits(staticMetagraphView(metagraphWith(here()))))).toEqual(["delivered"])
       await rt.runPromise(newHit("H4", here(), 1_500))
       await rt.runPromise(submit("H4", "D1", { c1: 2, c2: 2, c3: 2 }))
-      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: 1, block: 1, neurons: [] })))).toEqual(["delivered"])
+      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: Netuid.make(1), block: 1, neurons: [] })))).toEqual(["delivered"])
       expect(received.map((r) => r.mturk_hit_id)).toEqual(["H3", "H4"])
     } finally {
       await rt.dispose()
@@ -206,7 +207,7 @@ describe("delivering human feedback to the validator that asked (real HTTP)", ()
     try {
       await rt.runPromise(newHit("H6", { ip: "127.0.0.3", port: 1 }, 1_500))
       await rt.runPromise(submit("H6", "F1", { c1: 3, c2: 3, c3: 3 }))
-      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: 1, block: 1, neurons: [] })))).toEqual(["failed"])
+      expect(await rt.runPromise(deliverReadyHits(staticMetagraphView({ netuid: Netuid.make(1), block: 1, neurons: [] })))).toEqual(["failed"])
       expect((await rt.runPromise(getHit("H6"))).delivery.status).toBe("failed")
       expect(await rt.runPromise(deliverReadyHits(staticMetagraphView(metagraphWith(here()))))).toEqual([])
       expect(received).toEqual([])

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Scope } from "effect"
-import { ChainMemory } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
 import { makeMetagraphView } from "../../../src/pipeline/miner/metagraph-view.ts"
 import { Chain, ChainTimeout } from "../../../src/services/chain.ts"
 import { until } from "../../adapters/axon/axon-fixture.ts"
 import { NETUID, poorKey, subnetNeurons } from "./miner-fixture.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 
 const stakeOf = (m: { neurons: ReadonlyArray<{ hotkey: string; stake: number }> }) => m.neurons.find((n) => n.hotkey === poorKey.ss58Address)?.stake
 
@@ -15,7 +16,7 @@ describe("the miner's metagraph view (in-memory chain)", () => {
     let failing = false
     const flaky = {
       ...chain,
-      metagraph: (netuid: number) =>
+      metagraph: (netuid: Netuid) =>
         Effect.suspend(() => {
           reads++
           return failing ? Effect.fail(new ChainTimeout({ operation: "metagraph", timeoutMs: 1 })) : chain.metagraph(netuid)
@@ -42,7 +43,7 @@ describe("the miner's metagraph view (in-memory chain)", () => {
   test("a chain that cannot be read at start is an error, not an empty view", async () => {
     const { chain } = await Effect.runPromise(ChainMemory.make({ subnets: [{ netuid: NETUID, neurons: subnetNeurons() }] }))
     const exit = await Effect.runPromiseExit(
-      Effect.scoped(makeMetagraphView(99, 12)).pipe(Effect.provideService(Chain, chain))
+      Effect.scoped(makeMetagraphView(Netuid.make(99), 12)).pipe(Effect.provideService(Chain, chain))
     )
     expect(Exit.isFailure(exit)).toBe(true)
   })

@@ -6,9 +6,10 @@
  */
 import { Effect, Exit, Layer, ManagedRuntime, Option, Scope } from "effect"
 import { defaultAxonConfig, layer as axonLayer } from "../../../src/adapters/axon/axon.ts"
-import { ChainMemory, ChainMemoryControl, type InitialNeuron } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl, type InitialNeuron } from "../../../src/adapters/chain/memory.ts"
 import * as DendriteLive from "../../../src/adapters/dendrite/dendrite.ts"
-import { MinerStoreTest } from "../../../src/adapters/store/miner-store-sql.ts"
+import * as MinerStoreSql from "../../../src/adapters/store/miner-store-sql.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
 import type { Keypair } from "../../../src/domain/wallet/keypair.ts"
@@ -21,9 +22,10 @@ import { Dendrite, type DendriteTarget } from "../../../src/services/dendrite.ts
 import type { MinerStore, NewHit } from "../../../src/services/miner-store.ts"
 import type { Scorer } from "../../../src/services/scorer.ts"
 import type { Wallet } from "../../../src/services/wallet.ts"
+import { Netuid } from "../../../src/domain/chain/ids.ts"
 import { testCompletions, testRankingRequest } from "../../support/fixtures.ts"
 
-export const NETUID = 1
+export const NETUID = Netuid.make(1)
 
 /** The miner's keys: wallet `//Bob`, hotkey `//Bob//hot`. */
 export const minerHotkey = keypairFromUri("//Bob//hot")
@@ -97,7 +99,7 @@ export const startTestMiner = async (options: {
     layerDev("//Bob"),
     axonLayer({ ...defaultAxonConfig, hotkey: minerHotkey.ss58Address, ip: "127.0.0.2", port: 0, maxWorkers: options.maxWorkers ?? 10 }),
     options.scorer,
-    MinerStoreTest,
+    MinerStoreSql.layerTest,
     Layer.succeed(MinerSettings, testSettings(options.settings))
   )
   const runtime = ManagedRuntime.make(layers)
@@ -117,7 +119,7 @@ export const startTestMiner = async (options: {
 
 /** A signed dendrite for `key`; call `dispose` when done. */
 export const dendriteFor = (key: Keypair) => {
-  const runtime = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: key }))
+  const runtime = ManagedRuntime.make(DendriteLive.layer({ hotkey: key }))
   return {
     call: <A>(f: (d: Dendrite["Type"]) => Effect.Effect<A>) => runtime.runPromise(Effect.flatMap(Dendrite, f)),
     dispose: () => runtime.dispose()

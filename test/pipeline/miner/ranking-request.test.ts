@@ -3,7 +3,7 @@ import { BunContext } from "@effect/platform-bun"
 import { Effect, Layer, Option, Redacted } from "effect"
 import * as MTurkClient from "../../../src/adapters/mturk/client.ts"
 import { trainingFacts } from "../../../src/adapters/data/reward-model-export.ts"
-import { HfLocalScorerLive } from "../../../src/adapters/scorer/hf-local.ts"
+import * as HfLocal from "../../../src/adapters/scorer/hf-local.ts"
 import * as MTurkScorer from "../../../src/adapters/scorer/mturk.ts"
 import type { RankingRequest } from "../../../src/domain/wire/protocol.ts"
 import { RankingRequestSynapse } from "../../../src/domain/wire/synapses.ts"
@@ -56,7 +56,7 @@ afterAll(async () => {
 
 describe("RankingRequest handler (real axon on 127.0.0.2, in-memory chain)", () => {
   test("hf_model (local ONNX): one rank in [0, 1] per completion, scoring_method and model_config set", async () => {
-    const m = await start({ scorer: HfLocalScorerLive({ model: modelDir, modelName: "dojo/tiny-rm" }).pipe(Layer.provide(BunContext.layer)) })
+    const m = await start({ scorer: HfLocal.layer({ model: modelDir, modelName: "dojo/tiny-rm" }).pipe(Layer.provide(BunContext.layer)) })
     const request = rankingRequest({ texts: ["Glad to help: knead the dough, then bake it.", "dunno", "Preheat the oven first."] })
     const r = await validator.call((d) => d.call(m.target, RankingRequestSynapse, request))
     expect(r.statusCode).toBe(200)

@@ -47,6 +47,7 @@ import {
   worldLayers,
   writeSyntheticJsonl
 } from "../../support/validator-world.ts"
+import { Uid } from "../../../src/domain/chain/ids.ts"
 import { testClockFromNow } from "../../support/test-clock.ts"
 
 setDefaultTimeout(30_000)
@@ -279,8 +280,8 @@ describe("validator loop on the in-memory chain (real axons, real dendrite, SQLi
       await world.runPromise(Effect.flatMap(ChainMemoryControl, (c) => c.advance(100)))
       const set = await world.runPromise(setWeights())
       expect(set._tag).toBe("Set")
-      const onChain = new Map(await world.runPromise(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, 0))))
-      const w = (uid: number) => onChain.get(uid) ?? 0
+      const onChain = new Map(await world.runPromise(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, Uid.make(0)))))
+      const w = (uid: number) => onChain.get(Uid.make(uid)) ?? 0
       expect(w(1)).toBe(65535)
       expect(w(1)).toBeGreaterThan(w(2))
       expect(w(2)).toBeGreaterThan(w(3))

@@ -22,7 +22,8 @@ import type { MTurkResponse, RankingRequest } from "../../../src/domain/wire/pro
 import { softmax } from "../../../src/domain/scoring/softmax.ts"
 import { spearman } from "../../../src/domain/scoring/spearman.ts"
 import { MTurkResponseSynapse } from "../../../src/domain/wire/synapses.ts"
-import { handleMTurkResponse, MTurkResponseRefused } from "../../../src/pipeline/validator/mturk-response.ts"
+import { handleMTurkResponse } from "../../../src/pipeline/validator/mturk-response.ts"
+import { Refusal } from "../../../src/domain/refusal.ts"
 import { mturkResponseRoute } from "../../../src/pipeline/validator/mturk-route.ts"
 import { scoreDueRequests } from "../../../src/pipeline/validator/score-due-requests.ts"
 import { Axon, type ServingAxon } from "../../../src/services/axon.ts"
@@ -133,7 +134,7 @@ const startValidator = async (storeConfig?: StoreConfig) => {
   /** Sends `body` to the validator's axon, signed by `key`; returns the HTTP status. */
   const send = async (key: Keypair, body: MTurkResponse) => {
     let d = dendrites.get(key.ss58Address)
-    if (d === undefined) dendrites.set(key.ss58Address, (d = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: key }))))
+    if (d === undefined) dendrites.set(key.ss58Address, (d = ManagedRuntime.make(DendriteLive.layer({ hotkey: key }))))
     const target = { ip: axon.bound.ip, port: axon.bound.port, hotkey: validatorKey.ss58Address }
     return (await d.runPromise(Effect.flatMap(Dendrite, (x) => x.call(target, MTurkResponseSynapse, body)))).statusCode
   }
@@ -197,8 +198,8 @@ const mturkResponse = (requestId: string | null, hitId: string, overrides: Parti
 /** The refusal in a handler outcome (anything else, a StoreError included, fails the test). */
 const refusal = (outcome: Either.Either<unknown, unknown>) => {
   const left = Either.isLeft(outcome) ? outcome.left : undefined
-  expect(left).toBeInstanceOf(MTurkResponseRefused)
-  return left instanceof MTurkResponseRefused ? { status: left.status, reason: left.reason } : { status: 0, reason: "" }
+  expect(left).toBeInstanceOf(Refusal)
+  return left instanceof Refusal ? { status: left.status, reason: left.message } : { status: 0, reason: "" }
 }
 
 const listCalls = () => mturk.requests.filter((r) => r.operation === "ListAssignmentsForHIT").length

@@ -22,6 +22,7 @@ import { Dendrite } from "../../../src/services/dendrite.ts"
 import { allStores, type AllStores } from "../../support/validator-stores.ts"
 import { startTestMinerNode, type MinerBehaviour, type TestMinerNode } from "../../support/validator-miners.ts"
 import { minerKeys, NETUID, testValidatorSettings, validatorKey, worldChain, worldLayers, writeSyntheticJsonl } from "../../support/validator-world.ts"
+import { Uid } from "../../../src/domain/chain/ids.ts"
 import { testClockFromNow } from "../../support/test-clock.ts"
 
 setDefaultTimeout(30_000)
@@ -82,7 +83,7 @@ describe("runValidator on the in-memory chain", () => {
     }
     const store = <A, E>(f: (s: AllStores) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(allStores, f))
     const chain = <A, E>(f: (c: Chain["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Chain, f))
-    const stranger = ManagedRuntime.make(DendriteLive.layerFetch({ hotkey: minerKeys.down }))
+    const stranger = ManagedRuntime.make(DendriteLive.layer({ hotkey: minerKeys.down }))
     try {
       const fiber = runtime.runFork(Effect.scoped(runValidator))
 
@@ -106,9 +107,9 @@ describe("runValidator on the in-memory chain", () => {
       // Weights set once there are scores; again after an epoch's worth of blocks.
       await eventually("weights are set", async () => Option.isSome(await store((s) => s.lastWeights)))
       const first = Option.getOrThrow(await store((s) => s.lastWeights))
-      const onChain = new Map(await chain((c) => c.weightsOf(NETUID, 0)))
+      const onChain = new Map(await chain((c) => c.weightsOf(NETUID, Uid.make(0))))
       expect(new Map(first.uids.map((u, i) => [u, first.weights[i]!]))).toEqual(onChain)
-      const w = (uid: number) => onChain.get(uid) ?? 0
+      const w = (uid: number) => onChain.get(Uid.make(uid)) ?? 0
       expect(w(1)).toBeGreaterThanOrEqual(w(2))
       expect(w(2)).toBeGreaterThanOrEqual(w(3))
       expect(w(1)).toBeGreaterThan(w(3))

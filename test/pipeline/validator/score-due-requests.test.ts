@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test"
 import { Effect, HashMap, Layer, Logger, ManagedRuntime, Option } from "effect"
-import { ChainMemory } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
 import * as RequestLedgerSql from "../../../src/adapters/store/request-ledger-sql.ts"
 import * as ScoreLedgerSql from "../../../src/adapters/store/score-ledger-sql.ts"
 import { memoryStore, SqlLive } from "../../../src/adapters/store/sql-client.ts"

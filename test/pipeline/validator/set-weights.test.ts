@@ -11,7 +11,8 @@ import { Effect, Either, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ChainMemory, type ChainMemoryState } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import type { ChainMemoryState } from "../../../src/adapters/chain/memory.ts"
 import type { StoreConfig } from "../../../src/adapters/store/sql-client.ts"
 import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
@@ -26,6 +27,7 @@ import { RequestLedger } from "../../../src/services/request-ledger.ts"
 import { ScoreLedger } from "../../../src/services/score-ledger.ts"
 import { testRankingRequest } from "../../support/fixtures.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../../support/validator-world.ts"
+import { Uid } from "../../../src/domain/chain/ids.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "dojo-set-weights-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -87,7 +89,7 @@ const scoreOneRequest = async (w: World) => {
   expect(await w.runPromise(scoreDueRequests())).toBe(1)
 }
 
-const weightsOnChain = (w: World) => w.runPromise(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, 0)))
+const weightsOnChain = (w: World) => w.runPromise(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, Uid.make(0))))
 const attempt = (w: World) => w.runPromise(Effect.either(setWeights()))
 
 describe("setWeights: refusals and skips", () => {
@@ -112,7 +114,7 @@ describe("setWeights: refusals and skips", () => {
       const message = error._tag === "Some" ? error.value.message : ""
       expect(message).toContain(validatorKey.ss58Address)
       expect(message).toContain(`subnet ${NETUID}`)
-      expect(await w.runPromise(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, 0)))).toEqual([])
+      expect(await w.runPromise(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, Uid.make(0))))).toEqual([])
     } finally {
       await w.dispose()
     }

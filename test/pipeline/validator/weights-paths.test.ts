@@ -6,7 +6,8 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Context, Effect, Fiber, Layer, Logger, LogLevel, ManagedRuntime, Option } from "effect"
-import { ChainMemory, ChainMemoryControl, type ChainMemoryState, type Spec425Options } from "../../../src/adapters/chain/memory.ts"
+import * as ChainMemory from "../../../src/adapters/chain/memory.ts"
+import { ChainMemoryControl, type ChainMemoryState, type Spec425Options } from "../../../src/adapters/chain/memory.ts"
 import * as ValidatorStoreSql from "../../../src/adapters/store/validator-store.ts"
 import { keypairFromUri } from "../../../src/adapters/wallet/sr25519.ts"
 import { layerDev } from "../../../src/adapters/wallet/wallet-fs.ts"
@@ -26,6 +27,7 @@ import {
 import { Chain, ChainDispatchError, isDispatch } from "../../../src/services/chain.ts"
 import { writeScores } from "../../support/validator-stores.ts"
 import { NETUID, VALIDATOR_WALLET, minerKeys, testValidatorSettings, validatorKey } from "../../support/validator-world.ts"
+import { Uid } from "../../../src/domain/chain/ids.ts"
 
 setDefaultTimeout(60_000)
 
@@ -84,7 +86,7 @@ const stepWhileBlocks = async (w: World): Promise<SetWeightsOutcome> => {
 }
 
 const onChain = (w: World, mechanismId = 0) =>
-  w.run(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, 0, mechanismId))).then((pairs) => new Map(pairs))
+  w.run(Effect.flatMap(Chain, (c) => c.weightsOf(NETUID, Uid.make(0), mechanismId))).then((pairs) => new Map<number, number>(pairs))
 
 /** The max-upscaled u16 weights the chain stores for what the step emitted. */
 const expectedOnChain = (o: SetWeightsOutcome) => {
@@ -100,8 +102,8 @@ describe("set-weights paths on the in-memory chain", () => {
     const o = await w.run(setWeights())
     expect(o._tag === "Set" && o.path).toBe("SetWeights")
     expect(await onChain(w)).toEqual(expectedOnChain(o))
-    const good = (await onChain(w)).get(1)!
-    expect(good).toBeGreaterThan((await onChain(w)).get(3) ?? 0)
+    const good = (await onChain(w)).get(Uid.make(1))!
+    expect(good).toBeGreaterThan((await onChain(w)).get(Uid.make(3)) ?? 0)
   })
 
   test("spec 185, commit-reveal on: hash commit, reveal in the next interval of blocks", async () => {
