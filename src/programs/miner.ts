@@ -98,7 +98,7 @@ const command = Command.make(
         minStake: m.minStake,
         callbackSecret
       })
-      const services = Layer.mergeAll(signingLayer(flags.wallet, flags.axon), settings, ChainSubtensor.layer({ endpoint }), MinerStoreSql.layerStore(store), scorerLayer(m))
+      const services = Layer.mergeAll(signingLayer(flags.wallet, flags.axon), settings, ChainSubtensor.layer({ endpoint }), MinerStoreSql.layer(store), scorerLayer(m))
 
       const run = Effect.gen(function* () {
         const running = yield* startMiner

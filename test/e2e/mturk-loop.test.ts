@@ -312,7 +312,7 @@ describe("MTurk human-feedback loop, real programs end to end", () => {
     expect(boosted.hotkeyToScore[mturkMiner.hotkey]).not.toBeCloseTo(plain.hotkeyToScore[mturkMiner.hotkey]!, 4)
 
     // The miner recorded the delivery once.
-    const minerStore = MinerStoreSql.layerStore({ _tag: "sqlite", filename: join(workDir, "neurons", "mturk", "dojo.sqlite") })
+    const minerStore = MinerStoreSql.layer({ _tag: "sqlite", filename: join(workDir, "neurons", "mturk", "dojo.sqlite") })
     const hit = await Effect.runPromise(Effect.provide(Effect.flatMap(MinerStore, (s) => s.getHit(hitId)), minerStore)).then(Option.getOrThrow)
     expect(hit.delivery.status).toBe("delivered")
     expect(hit.assignments).toHaveLength(2)

@@ -46,7 +46,7 @@ const runtime = ManagedRuntime.make(
       modelConfig: { provider: "togetherai", model_name: "m" },
       score: (r: RankingRequest) => Effect.succeed({ ranks: r.completions.map((c, i) => ({ cid: c.cid, score: i / 10 })), unscored: [], mturkHit: null })
     }),
-    MinerStoreSql.layerStore({ _tag: "sqlite", filename: storeFile }),
+    MinerStoreSql.layer({ _tag: "sqlite", filename: storeFile }),
     Layer.succeed(MinerSettings, testSettings({ callbackSecret: Option.some(SECRET) })),
     BunHttpServer.layer({ hostname: "127.0.0.3", port: 0 })
   )

@@ -254,10 +254,10 @@ export const make = Effect.gen(function* () {
 })
 
 /** `MinerStore` on the ambient `SqlClient` (migrates on build). */
-export const layer: Layer.Layer<MinerStore, StoreError, SqlClient.SqlClient> = Layer.effect(MinerStore, make)
+export const layerSql: Layer.Layer<MinerStore, StoreError, SqlClient.SqlClient> = Layer.effect(MinerStore, make)
 
 /** `MinerStore` on the configured database (SQLite file or PostgreSQL). */
-export const layerStore = (config: StoreConfig) => layer.pipe(Layer.provide(SqlLive(config)))
+export const layer = (config: StoreConfig) => layerSql.pipe(Layer.provide(SqlLive(config)))
 
 /** `MinerStore` on a fresh in-memory SQLite database (tests). */
-export const layerTest = layerStore(memoryStore)
+export const layerTest = layer(memoryStore)

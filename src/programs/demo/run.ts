@@ -266,7 +266,7 @@ export const runDemo = (options: DemoOptions) =>
     const received = yield* Effect.forEach(miners, (m) =>
       Effect.provide(
         Effect.flatMap(MinerStore, (s) => s.recentResults(100_000)),
-        MinerStoreSql.layerStore({ _tag: "sqlite", filename: join(workDir, "neurons", m.name, "dojo.sqlite") })
+        MinerStoreSql.layer({ _tag: "sqlite", filename: join(workDir, "neurons", m.name, "dojo.sqlite") })
       ).pipe(Effect.map((results) => `${m.name} ${results.length}`))
     )
     yield* Console.log(`RankingResults received by miners: ${received.join(", ")}`)

@@ -29,7 +29,7 @@ const assignment = (assignmentId: string, hitId: string, submittedAt = 200): Ass
   submittedAt
 })
 
-const layerFor = (config: StoreConfig) => MinerStoreSql.layer.pipe(Layer.provideMerge(SqlLive(config)))
+const layerFor = (config: StoreConfig) => MinerStoreSql.layerSql.pipe(Layer.provideMerge(SqlLive(config)))
 
 const store = <A, E>(f: (s: MinerStoreShape) => Effect.Effect<A, E>) => Effect.flatMap(MinerStore, f)
 
