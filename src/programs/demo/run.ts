@@ -167,7 +167,8 @@ export const runDemo = (options: DemoOptions) =>
     const everyone = yield* phase(
       `start ${miners.length} miners and ${validators.length} validator${validators.length > 1 ? "s" : ""}, each its own process`,
       Effect.gen(function* () {
-        const ps = yield* Effect.forEach([...miners, ...validators], (n) =>
+        // Stopped together at the end: one by one, their SIGTERM waits add up to seconds.
+        const ps = yield* Effect.parallelFinalizers(Effect.forEach([...miners, ...validators], (n) =>
           n.role === "miner"
             ? spawnNeuron(
                 n.name,
@@ -192,7 +193,7 @@ export const runDemo = (options: DemoOptions) =>
                 "--data.seed", seedData,
                 "--evaluation.datasets", evaluationData
               ], logDir)
-        )
+        ))
         yield* waitForAxons(net, netuid, neurons.map((n) => n.hotkey), ps)
         return ps
       })
