@@ -184,7 +184,7 @@ export const runDemo = (options: DemoOptions) =>
               )
             : spawnNeuron(n.name, "validator", [
                 ...common(n),
-                "--neuron.step_seconds", "0.5",
+                "--neuron.step_seconds", "0.4",
                 "--neuron.timeout", "5",
                 "--neuron.deadline", "3",
                 "--neuron.epoch_length", String(TEMPO + 1),
