@@ -6,7 +6,7 @@ import { Schema } from "effect"
 import { Hotkey, Uid } from "../../src/domain/chain/ids.ts"
 import { unservedAxon, type Neuron } from "../../src/domain/chain/metagraph.ts"
 import type { Completion, RankingRequest } from "../../src/domain/wire/protocol.ts"
-import { Py } from "../../src/domain/wire/python-str.ts"
+import { Py, type PyFields } from "../../src/domain/wire/python-str.ts"
 import type { SynapseDefinition } from "../../src/domain/wire/synapse.ts"
 
 const TextBody = Schema.Struct({ text: Schema.optionalWith(Schema.String, { default: () => "" }) })
@@ -20,6 +20,19 @@ export const TextSynapse: SynapseDefinition<typeof TextBody.Type, typeof TextBod
   requiredFields: [],
   immutableFields: [],
   defaultTimeout: 12
+}
+
+/** The fields of the SDK vectors' MixedSynapse, as its Python source declares them. */
+export const mixedSynapseFields: PyFields = {
+  an_int: Py.int,
+  a_float: Py.float,
+  small_float: Py.float,
+  big_float: Py.float,
+  flag: Py.bool,
+  nothing: Py.optional(Py.str),
+  scores: Py.list(Py.float),
+  nested: Py.dict(Py.any),
+  quoted: Py.str
 }
 
 /** A registered neuron with zero figures and no axon; override what a test cares about. */

@@ -8,6 +8,7 @@ import { Database } from "bun:sqlite"
 import { createHash } from "node:crypto"
 import { u8aConcat as concat } from "@polkadot/util"
 import fc from "fast-check"
+import { bodyOf } from "./http-reply.ts"
 
 const enc = (s: string) => new TextEncoder().encode(s)
 
@@ -124,16 +125,7 @@ export interface Seen {
 }
 
 /** Reads a response's status, text and JSON (undefined when the body is not JSON). */
-export const seen = async (res: Response): Promise<Seen> => {
-  const text = await res.text()
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  return { status: res.status, json, text }
-}
+export const seen = async (res: Response): Promise<Seen> => ({ status: res.status, ...(await bodyOf(res)) })
 
 /** POSTs raw `bytes` with `headers`, and `content-type` unless it is undefined (hostile requests may omit it). */
 export const postRaw = async (url: string, headers: Record<string, string>, bytes: Uint8Array | string, contentType: string | undefined = "application/json"): Promise<Seen> =>

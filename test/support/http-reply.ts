@@ -6,14 +6,18 @@ export interface Reply {
   readonly headers: Headers
 }
 
+/** Reads a response's body as text, and as JSON where it parses (undefined where it does not). */
+export const bodyOf = async (res: Response): Promise<{ readonly text: string; readonly json: unknown }> => {
+  const text = await res.text()
+  try {
+    return { text, json: JSON.parse(text) }
+  } catch {
+    return { text, json: undefined }
+  }
+}
+
 /** Reads a response into a `Reply`. */
 export const replyOf = async (res: Response): Promise<Reply> => {
-  const text = await res.text()
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = text
-  }
-  return { status: res.status, json, headers: res.headers }
+  const { text, json } = await bodyOf(res)
+  return { status: res.status, json: json === undefined ? text : json, headers: res.headers }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { bodyHash, fieldHashes, sha3Hex } from "../../../src/domain/wire/body-hash.ts"
 import { Py, type PyFields } from "../../../src/domain/wire/python-str.ts"
+import { mixedSynapseFields } from "../../support/fixtures.ts"
 import { readVector } from "../../support/shared.ts"
 
 /** The declared Python types of the SDK vector classes (as their Python source declares them). */
@@ -12,17 +13,7 @@ const classFields: Record<string, PyFields> = {
     temperature: Py.float,
     completion: Py.optional(Py.str)
   },
-  MixedSynapse: {
-    an_int: Py.int,
-    a_float: Py.float,
-    small_float: Py.float,
-    big_float: Py.float,
-    flag: Py.bool,
-    nothing: Py.optional(Py.str),
-    scores: Py.list(Py.float),
-    nested: Py.dict(Py.any),
-    quoted: Py.str
-  },
+  MixedSynapse: mixedSynapseFields,
   NoHashSynapse: { query: Py.str }
 }
 

@@ -21,7 +21,7 @@ import {
 } from "../../../src/domain/wire/synapse.ts"
 import { MTurkResponseSynapse, RankingRequestSynapse, RankingResultSynapse, dojoSynapses } from "../../../src/domain/wire/synapses.ts"
 import { readVector } from "../../support/shared.ts"
-import { TextSynapse, testRankingRequest } from "../../support/fixtures.ts"
+import { TextSynapse, mixedSynapseFields, testRankingRequest } from "../../support/fixtures.ts"
 
 /** The SDK vector classes, declared as their Python source declares them. */
 
@@ -29,17 +29,7 @@ const MixedBody = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 const MixedSynapse: SynapseDefinition<typeof MixedBody.Type, typeof MixedBody.Encoded> = {
   name: "MixedSynapse",
   bodySchema: MixedBody,
-  fields: {
-    an_int: Py.int,
-    a_float: Py.float,
-    small_float: Py.float,
-    big_float: Py.float,
-    flag: Py.bool,
-    nothing: Py.optional(Py.str),
-    scores: Py.list(Py.float),
-    nested: Py.dict(Py.any),
-    quoted: Py.str
-  },
+  fields: mixedSynapseFields,
   requiredHashFields: ["an_int", "a_float", "small_float", "big_float", "flag", "nothing", "scores", "nested", "quoted"],
   requiredFields: ["an_int"],
   immutableFields: [],
